@@ -1,0 +1,49 @@
+// Package outbox holds the application's view of one row of
+// activity.event_outbox, independent of how it travelled (Debezium envelope,
+// Outbox Event Router SMT, a test).
+package outbox
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Event is one decoded outbox row.
+type Event struct {
+	EventID       string
+	AggregateID   string
+	AggregateType string
+	// AggregateVersion is the per-aggregate sequence number the application
+	// wrote with the event (1, 2, 3, ...). Read models use it to stay
+	// idempotent and order-safe: it is the robust ordering guard
+	// (ARCHITECTURE §5), unlike the source LSN.
+	AggregateVersion int64
+	EventType        string
+	// SchemaVersion of the payload, from the metadata field "schema_version";
+	// 1 when absent.
+	SchemaVersion int
+	Payload       json.RawMessage
+	Metadata      Metadata
+	// CreatedAt is the outbox row's created_at (UTC).
+	CreatedAt time.Time
+	Source    Source
+}
+
+// Metadata is the outbox row's metadata column.
+type Metadata struct {
+	CorrelationID string
+	CausationID   string
+	// Extra holds every other metadata field, verbatim.
+	Extra map[string]json.RawMessage
+}
+
+// Source says where in the PostgreSQL WAL the change came from. It is
+// informational: ordering decisions use AggregateVersion.
+type Source struct {
+	LSN int64
+	TxID int64
+	// CommitTime is source.ts_ms/ts_us: when the transaction committed.
+	CommitTime time.Time
+	// Snapshot is true for rows read by Debezium's initial snapshot (op r).
+	Snapshot bool
+}
