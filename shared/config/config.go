@@ -1,0 +1,139 @@
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"regexp"
+	"time"
+)
+
+// Config is what every projector needs. A service with settings of its own
+// reads them with the same Env after Load.
+type Config struct {
+	// Service names the projector; it is the default consumer group and the
+	// prefix of the default poison topic.
+	Service    string
+	Kafka      Kafka
+	Mongo      Mongo
+	Processing Processing
+	LogLevel   slog.Level
+	// HTTPAddr serves /healthz, /readyz and /metrics.
+	HTTPAddr string
+}
+
+// Kafka settings.
+type Kafka struct {
+	Brokers       []string // KAFKA_BROKERS, comma-separated
+	Topic         string   // KAFKA_TOPIC
+	ConsumerGroup string   // KAFKA_CONSUMER_GROUP
+	PoisonTopic   string   // KAFKA_POISON_TOPIC
+	ClientID      string   // KAFKA_CLIENT_ID
+}
+
+// Mongo settings.
+type Mongo struct {
+	URI      string // MONGODB_URI
+	Database string // MONGODB_DATABASE
+}
+
+// Processing tunes the middleware chain.
+type Processing struct {
+	// HandlerTimeout bounds one attempt of one message (HANDLER_TIMEOUT).
+	HandlerTimeout time.Duration
+	// RetryInitialInterval and RetryMaxInterval bound the exponential backoff
+	// between attempts (RETRY_INITIAL_INTERVAL, RETRY_MAX_INTERVAL).
+	RetryInitialInterval time.Duration
+	RetryMaxInterval     time.Duration
+	// PermanentAttempts is how often a message failing with a permanent
+	// error or a panic is tried before it is poisoned (PERMANENT_ATTEMPTS).
+	// Transient errors are retried without limit.
+	PermanentAttempts int
+	// CloseTimeout is how long shutdown waits for in-flight messages
+	// (CLOSE_TIMEOUT).
+	CloseTimeout time.Duration
+}
+
+// Defaults. The topic is the one Debezium writes for activity.event_outbox
+// with topic.prefix "postgres".
+const (
+	DefaultBrokers  = "localhost:9092"
+	DefaultTopic    = "postgres.activity.event_outbox"
+	DefaultMongoURI = "mongodb://localhost:27017"
+	DefaultDatabase = "activity_read_models"
+	DefaultHTTPAddr = ":8080"
+)
+
+var (
+	topicName    = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,249}$`)
+	databaseName = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,63}$`)
+)
+
+// Load reads the shared settings of service from the process environment.
+func Load(service string) (Config, *Env, error) {
+	return LoadFrom(service, os.LookupEnv)
+}
+
+// LoadFrom reads the shared settings through lookup. It returns the Env so
+// the caller can read service-specific variables and check Env.Err.
+func LoadFrom(service string, lookup func(string) (string, bool)) (Config, *Env, error) {
+	env := NewEnv(lookup)
+	cfg := Config{
+		Service: service,
+		Kafka: Kafka{
+			Brokers:       env.List("KAFKA_BROKERS", []string{DefaultBrokers}),
+			Topic:         env.String("KAFKA_TOPIC", DefaultTopic),
+			ConsumerGroup: env.String("KAFKA_CONSUMER_GROUP", service),
+			PoisonTopic:   env.String("KAFKA_POISON_TOPIC", service+".poison"),
+			ClientID:      env.String("KAFKA_CLIENT_ID", service),
+		},
+		Mongo: Mongo{
+			URI:      env.MongoURI("MONGODB_URI", DefaultMongoURI),
+			Database: env.String("MONGODB_DATABASE", DefaultDatabase),
+		},
+		Processing: Processing{
+			HandlerTimeout:       env.Duration("HANDLER_TIMEOUT", 10*time.Second),
+			RetryInitialInterval: env.Duration("RETRY_INITIAL_INTERVAL", 100*time.Millisecond),
+			RetryMaxInterval:     env.Duration("RETRY_MAX_INTERVAL", 10*time.Second),
+			PermanentAttempts:    env.Int("PERMANENT_ATTEMPTS", 3, 1, 100),
+			CloseTimeout:         env.Duration("CLOSE_TIMEOUT", 30*time.Second),
+		},
+		LogLevel: env.LogLevel("LOG_LEVEL", slog.LevelInfo),
+		HTTPAddr: env.String("HTTP_ADDR", DefaultHTTPAddr),
+	}
+	if err := env.Err(); err != nil {
+		return Config{}, env, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return Config{}, env, err
+	}
+	return cfg, env, nil
+}
+
+// Validate checks values that parse but make no sense.
+func (c Config) Validate() error {
+	for _, t := range []struct{ name, value string }{
+		{"KAFKA_TOPIC", c.Kafka.Topic},
+		{"KAFKA_POISON_TOPIC", c.Kafka.PoisonTopic},
+	} {
+		if !topicName.MatchString(t.value) {
+			return &Error{Variable: t.name, Reason: fmt.Sprintf("not a valid Kafka topic name: %q", t.value)}
+		}
+	}
+	for _, b := range c.Kafka.Brokers {
+		if _, port, err := net.SplitHostPort(b); err != nil || port == "" {
+			return &Error{Variable: "KAFKA_BROKERS", Reason: fmt.Sprintf("not host:port: %q", b)}
+		}
+	}
+	if c.Kafka.PoisonTopic == c.Kafka.Topic {
+		return &Error{Variable: "KAFKA_POISON_TOPIC", Reason: "must differ from KAFKA_TOPIC"}
+	}
+	if !databaseName.MatchString(c.Mongo.Database) {
+		return &Error{Variable: "MONGODB_DATABASE", Reason: fmt.Sprintf("not a valid database name: %q", c.Mongo.Database)}
+	}
+	if c.Processing.RetryMaxInterval < c.Processing.RetryInitialInterval {
+		return &Error{Variable: "RETRY_MAX_INTERVAL", Reason: "must not be below RETRY_INITIAL_INTERVAL"}
+	}
+	return nil
+}

@@ -1,0 +1,171 @@
+// Package config reads a projector's settings from environment variables.
+//
+// Every setting has a default where one makes sense; a missing or invalid
+// value stops the service at start with an error naming the variable.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrInvalid is wrapped by every configuration error.
+var ErrInvalid = errors.New("invalid configuration")
+
+// Error names the variable whose value is missing or invalid.
+type Error struct {
+	Variable string
+	Reason   string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("config: %s: %s", e.Variable, e.Reason) }
+
+// Unwrap makes errors.Is(err, ErrInvalid) true.
+func (e *Error) Unwrap() error { return ErrInvalid }
+
+// Env reads typed values from a lookup function (os.LookupEnv in production,
+// a map in tests). It keeps the first error it meets, so a caller can read
+// every variable and check Err once.
+type Env struct {
+	lookup func(string) (string, bool)
+	err    error
+}
+
+// NewEnv returns an Env over lookup.
+func NewEnv(lookup func(string) (string, bool)) *Env { return &Env{lookup: lookup} }
+
+// MapLookup adapts a map to the lookup signature NewEnv wants.
+func MapLookup(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+// Err returns the first error met, or nil.
+func (e *Env) Err() error { return e.err }
+
+func (e *Env) fail(name, format string, args ...any) {
+	if e.err == nil {
+		e.err = &Error{Variable: name, Reason: fmt.Sprintf(format, args...)}
+	}
+}
+
+func (e *Env) raw(name string) (string, bool) {
+	v, ok := e.lookup(name)
+	if !ok {
+		return "", false
+	}
+	v = strings.TrimSpace(v)
+	return v, v != ""
+}
+
+// String returns the variable's value, or def when unset or empty.
+func (e *Env) String(name, def string) string {
+	if v, ok := e.raw(name); ok {
+		return v
+	}
+	return def
+}
+
+// Required returns the variable's value and records an error when it is
+// unset or empty.
+func (e *Env) Required(name string) string {
+	v, ok := e.raw(name)
+	if !ok {
+		e.fail(name, "required but not set")
+	}
+	return v
+}
+
+// List splits a comma-separated value, dropping empty items.
+func (e *Env) List(name string, def []string) []string {
+	v, ok := e.raw(name)
+	if !ok {
+		return def
+	}
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	if len(out) == 0 {
+		e.fail(name, "no values in %q", v)
+	}
+	return out
+}
+
+// Duration parses a Go duration ("500ms", "30s") that must be positive.
+func (e *Env) Duration(name string, def time.Duration) time.Duration {
+	v, ok := e.raw(name)
+	if !ok {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		e.fail(name, "not a duration (like 500ms or 30s): %q", v)
+		return def
+	}
+	if d <= 0 {
+		e.fail(name, "must be positive, got %q", v)
+		return def
+	}
+	return d
+}
+
+// Int parses an integer within [lo, hi].
+func (e *Env) Int(name string, def, lo, hi int) int {
+	v, ok := e.raw(name)
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		e.fail(name, "not an integer: %q", v)
+		return def
+	}
+	if n < lo || n > hi {
+		e.fail(name, "must be between %d and %d, got %d", lo, hi, n)
+		return def
+	}
+	return n
+}
+
+// LogLevel parses debug, info, warn or error.
+func (e *Env) LogLevel(name string, def slog.Level) slog.Level {
+	v, ok := e.raw(name)
+	if !ok {
+		return def
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(v)); err != nil {
+		e.fail(name, "must be one of debug, info, warn, error; got %q", v)
+		return def
+	}
+	return l
+}
+
+// MongoURI checks that the value is a mongodb:// or mongodb+srv:// URI.
+func (e *Env) MongoURI(name, def string) string {
+	v := e.String(name, def)
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "mongodb" && u.Scheme != "mongodb+srv") || u.Host == "" {
+		e.fail(name, "must be a mongodb:// or mongodb+srv:// URI with a host, got %q", redact(v))
+	}
+	return v
+}
+
+// redact hides a password in a URI before it is printed.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

@@ -1,0 +1,87 @@
+// Package events is the catalogue of outbox event types and their payloads
+// (docs/events.md describes them for people). Every projector decodes
+// payloads through Decode, so validation is the same everywhere: a payload
+// that does not fit its type and schema version is a permanent error.
+package events
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/activityapp/event-processor/shared/fault"
+	"github.com/activityapp/event-processor/shared/outbox"
+)
+
+// Event types.
+const (
+	UserCreated       = "UserCreated"
+	UserUpdated       = "UserUpdated"
+	UserDeleted       = "UserDeleted"
+	ActivityCreated   = "ActivityCreated"
+	ActivityUpdated   = "ActivityUpdated"
+	ActivityCancelled = "ActivityCancelled"
+	ParticipantJoined = "ParticipantJoined"
+	ParticipantLeft   = "ParticipantLeft"
+)
+
+// Aggregate types.
+const (
+	AggregateUser     = "user"
+	AggregateActivity = "activity"
+)
+
+// CurrentSchemaVersion is the only payload schema version this build knows.
+// A newer one is a permanent error until the projectors are upgraded: the
+// poison queue keeps those events for a replay.
+const CurrentSchemaVersion = 1
+
+// ErrInvalidPayload is wrapped by every validation error.
+var ErrInvalidPayload = errors.New("invalid event payload")
+
+// Payload is implemented by every event payload.
+type Payload interface {
+	// validate checks required fields and that the payload belongs to
+	// aggregateID.
+	validate(aggregateID string) error
+}
+
+// Decode parses ev's payload into P and validates it. Unknown fields are
+// ignored so producers can add fields without a new schema version.
+func Decode[P Payload](ev outbox.Event) (P, error) {
+	var p P
+	if ev.SchemaVersion != CurrentSchemaVersion {
+		return p, invalid(ev, "schema_version: unsupported version %d (this build reads %d)", ev.SchemaVersion, CurrentSchemaVersion)
+	}
+	dec := json.NewDecoder(bytes.NewReader(ev.Payload))
+	if err := dec.Decode(&p); err != nil {
+		return p, invalid(ev, "payload: %v", err)
+	}
+	if err := p.validate(ev.AggregateID); err != nil {
+		return p, invalid(ev, "payload.%s", strings.ReplaceAll(err.Error(), "\n", "; payload."))
+	}
+	return p, nil
+}
+
+func invalid(ev outbox.Event, format string, args ...any) error {
+	return fault.Permanent(fmt.Errorf("%w: %s %s: %s", ErrInvalidPayload, ev.EventType, ev.EventID, fmt.Sprintf(format, args...)))
+}
+
+func required(field, value string) error {
+	if value == "" {
+		return fmt.Errorf("%s: required", field)
+	}
+	return nil
+}
+
+func sameAggregate(field, value, aggregateID string) error {
+	if err := required(field, value); err != nil {
+		return err
+	}
+	if value != aggregateID {
+		return fmt.Errorf("%s: %q does not match aggregate_id %q", field, value, aggregateID)
+	}
+	return nil
+}

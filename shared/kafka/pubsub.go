@@ -1,0 +1,68 @@
+package kafka
+
+import (
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/ThreeDotsLabs/watermill"
+	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+)
+
+// SubscriberConfig is what a projector's consumer needs.
+type SubscriberConfig struct {
+	Brokers       []string
+	ConsumerGroup string
+	ClientID      string
+	// NackResendSleep delays the redelivery of a nacked message.
+	NackResendSleep time.Duration
+}
+
+// NewSubscriber returns a consumer-group subscriber that starts a new group
+// at the oldest offset (sarama's default is the newest, which would skip
+// everything written before the first start), never fails to unmarshal, and
+// commits the offsets of acknowledged messages every second.
+func NewSubscriber(cfg SubscriberConfig, logger watermill.LoggerAdapter) (*wkafka.Subscriber, error) {
+	sc := wkafka.DefaultSaramaSubscriberConfig()
+	sc.ClientID = cfg.ClientID
+	sc.Consumer.Offsets.Initial = sarama.OffsetOldest
+	sc.Consumer.Offsets.AutoCommit.Enable = true
+	sc.Consumer.Offsets.AutoCommit.Interval = time.Second
+	// Sticky assignment keeps partitions (and their single writer per
+	// document) in place across rebalances as far as possible.
+	sc.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{sarama.NewBalanceStrategySticky()}
+	nack := cfg.NackResendSleep
+	if nack == 0 {
+		nack = 100 * time.Millisecond
+	}
+	return wkafka.NewSubscriber(wkafka.SubscriberConfig{
+		Brokers:               cfg.Brokers,
+		Unmarshaler:           Unmarshaler{},
+		OverwriteSaramaConfig: sc,
+		ConsumerGroup:         cfg.ConsumerGroup,
+		NackResendSleep:       nack,
+		ReconnectRetrySleep:   time.Second,
+	}, logger)
+}
+
+// PublisherConfig is what a projector's producer needs.
+type PublisherConfig struct {
+	Brokers  []string
+	ClientID string
+}
+
+// NewPublisher returns a synchronous producer that waits for all in-sync
+// replicas, is idempotent, and keys records with Marshaler.
+func NewPublisher(cfg PublisherConfig, logger watermill.LoggerAdapter) (*wkafka.Publisher, error) {
+	sc := wkafka.DefaultSaramaSyncPublisherConfig()
+	sc.ClientID = cfg.ClientID
+	sc.Producer.RequiredAcks = sarama.WaitForAll
+	sc.Producer.Idempotent = true
+	sc.Net.MaxOpenRequests = 1
+	sc.Producer.Retry.Max = 10
+	sc.Producer.Retry.Backoff = 250 * time.Millisecond
+	return wkafka.NewPublisher(wkafka.PublisherConfig{
+		Brokers:               cfg.Brokers,
+		Marshaler:             Marshaler{},
+		OverwriteSaramaConfig: sc,
+	}, logger)
+}
