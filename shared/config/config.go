@@ -46,10 +46,10 @@ type Processing struct {
 	// between attempts (RETRY_INITIAL_INTERVAL, RETRY_MAX_INTERVAL).
 	RetryInitialInterval time.Duration
 	RetryMaxInterval     time.Duration
-	// PermanentAttempts is how often a message failing with a permanent
-	// error or a panic is tried before it is poisoned (PERMANENT_ATTEMPTS).
-	// Transient errors are retried without limit.
-	PermanentAttempts int
+	// PanicAttempts is how often a panicking message is tried before it
+	// is poisoned (PANIC_ATTEMPTS). Permanent errors are poisoned at once;
+	// transient errors are retried without limit.
+	PanicAttempts int
 	// CloseTimeout is how long shutdown waits for in-flight messages
 	// (CLOSE_TIMEOUT).
 	CloseTimeout time.Duration
@@ -96,7 +96,7 @@ func LoadFrom(service string, lookup func(string) (string, bool)) (Config, *Env,
 			HandlerTimeout:       env.Duration("HANDLER_TIMEOUT", 10*time.Second),
 			RetryInitialInterval: env.Duration("RETRY_INITIAL_INTERVAL", 100*time.Millisecond),
 			RetryMaxInterval:     env.Duration("RETRY_MAX_INTERVAL", 10*time.Second),
-			PermanentAttempts:    env.Int("PERMANENT_ATTEMPTS", 3, 1, 100),
+			PanicAttempts:        env.Int("PANIC_ATTEMPTS", 3, 1, 100),
 			CloseTimeout:         env.Duration("CLOSE_TIMEOUT", 30*time.Second),
 		},
 		LogLevel: env.LogLevel("LOG_LEVEL", slog.LevelInfo),

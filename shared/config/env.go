@@ -169,3 +169,6 @@ func redact(raw string) string {
 	}
 	return u.String()
 }
+
+// IsConfigError reports whether err is (or wraps) a configuration error.
+func IsConfigError(err error) bool { return errors.Is(err, ErrInvalid) }

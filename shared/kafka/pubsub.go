@@ -1,6 +1,9 @@
 package kafka
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -51,8 +54,27 @@ type PublisherConfig struct {
 }
 
 // NewPublisher returns a synchronous producer that waits for all in-sync
-// replicas, is idempotent, and keys records with Marshaler.
-func NewPublisher(cfg PublisherConfig, logger watermill.LoggerAdapter) (*wkafka.Publisher, error) {
+// replicas, is idempotent, and keys records with Marshaler. sarama fails at
+// once when no broker answers, so NewPublisher retries with capped backoff
+// until one does or ctx ends: a projector started before Kafka waits for it.
+func NewPublisher(ctx context.Context, cfg PublisherConfig, logger watermill.LoggerAdapter) (*wkafka.Publisher, error) {
+	wait := 250 * time.Millisecond
+	for {
+		pub, err := newPublisher(cfg, logger)
+		if err == nil {
+			return pub, nil
+		}
+		logger.Error("Kafka not reachable yet, waiting", err, watermill.LogFields{"retry_in": wait.String()})
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("kafka: waiting for brokers %v: %w", cfg.Brokers, errors.Join(ctx.Err(), err))
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 5*time.Second)
+	}
+}
+
+func newPublisher(cfg PublisherConfig, logger watermill.LoggerAdapter) (*wkafka.Publisher, error) {
 	sc := wkafka.DefaultSaramaSyncPublisherConfig()
 	sc.ClientID = cfg.ClientID
 	sc.Producer.RequiredAcks = sarama.WaitForAll

@@ -40,7 +40,7 @@ type Metadata struct {
 // Source says where in the PostgreSQL WAL the change came from. It is
 // informational: ordering decisions use AggregateVersion.
 type Source struct {
-	LSN int64
+	LSN  int64
 	TxID int64
 	// CommitTime is source.ts_ms/ts_us: when the transaction committed.
 	CommitTime time.Time

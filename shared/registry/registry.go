@@ -73,6 +73,23 @@ func (r *Registry) Register(eventType, name string, fn HandlerFunc) error {
 	return nil
 }
 
+// Registration is one handler for one event type.
+type Registration struct {
+	EventType string
+	Name      string
+	Fn        HandlerFunc
+}
+
+// RegisterAll registers every registration, stopping at the first error.
+func (r *Registry) RegisterAll(regs ...Registration) error {
+	for _, reg := range regs {
+		if err := r.Register(reg.EventType, reg.Name, reg.Fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // MustRegister is Register for wiring code, where a failure is a bug.
 func (r *Registry) MustRegister(eventType, name string, fn HandlerFunc) {
 	if err := r.Register(eventType, name, fn); err != nil {

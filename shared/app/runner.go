@@ -1,0 +1,86 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/activityapp/event-processor/shared/config"
+	"github.com/activityapp/event-processor/shared/metrics"
+	"github.com/activityapp/event-processor/shared/router"
+)
+
+// Registered is returned by a service's provider that adds its handlers to
+// the router; NewRunner takes it so wire cannot build a runner whose router
+// has no handlers.
+type Registered struct{}
+
+// Runner runs a projector's router and its HTTP endpoints.
+type Runner struct {
+	cfg      config.Config
+	router   *router.Router
+	counters *metrics.Counters
+	logger   *slog.Logger
+}
+
+// NewRunner returns a runner for a router with its handlers registered.
+func NewRunner(cfg config.Config, r *router.Router, _ Registered, counters *metrics.Counters, logger *slog.Logger) *Runner {
+	return &Runner{cfg: cfg, router: r, counters: counters, logger: logger}
+}
+
+// Router is the runner's router.
+func (r *Runner) Router() *router.Router { return r.router }
+
+// Run serves HTTP and processes messages until ctx is cancelled, then shuts
+// both down.
+func (r *Runner) Run(ctx context.Context) error {
+	srv := &http.Server{Handler: r.handler(), ReadHeaderTimeout: 5 * time.Second}
+	ln, err := net.Listen("tcp", r.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("HTTP_ADDR: listen on %s: %w", r.cfg.HTTPAddr, err)
+	}
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- srv.Serve(ln) }()
+	r.logger.InfoContext(ctx, "projector started", slog.String("http_addr", ln.Addr().String()),
+		slog.String("topic", r.cfg.Kafka.Topic), slog.String("consumer_group", r.cfg.Kafka.ConsumerGroup))
+
+	runErr := r.router.Run(ctx)
+
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	if err := <-httpErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		runErr = errors.Join(runErr, err)
+	}
+	return runErr
+}
+
+func (r *Runner) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		select {
+		case <-r.router.Closing():
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		default:
+		}
+		select {
+		case <-r.router.Running():
+			_, _ = w.Write([]byte("ready\n"))
+		default:
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+		}
+	})
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		_ = r.counters.WritePrometheus(w, "projector_")
+	})
+	return mux
+}
