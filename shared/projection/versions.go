@@ -22,6 +22,19 @@ func (v Versions) Claim(field string, version int64) bool {
 	return true
 }
 
+// Set writes value to *dst if an event at version may write field, and
+// reports whether it did. It allocates *v on first use.
+func Set[T any](v *Versions, field string, version int64, dst *T, value T) bool {
+	if *v == nil {
+		*v = Versions{}
+	}
+	if !v.Claim(field, version) {
+		return false
+	}
+	*dst = value
+	return true
+}
+
 // Max is the highest version recorded for any field.
 func (v Versions) Max() int64 {
 	var m int64

@@ -49,14 +49,14 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*app.R
 		cleanup()
 		return nil, nil, err
 	}
-	usersMongoRepository, err := adapters.NewUsersMongoRepository(ctx, database)
+	repository, err := adapters.NewUsersMongoRepository(ctx, database)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	projector := app2.NewProjector(usersMongoRepository)
+	projector := app2.NewProjector(repository)
 	registered, err := ports.RegisterOutbox(cfg, router, subscriber, decoder, registryRegistry, projector)
 	if err != nil {
 		cleanup3()

@@ -4,6 +4,7 @@ package adapters
 
 import (
 	"context"
+	"maps"
 	"time"
 
 	"github.com/google/wire"
@@ -23,6 +24,12 @@ var ProviderSet = wire.NewSet(NewUsersMongoRepository, wire.Bind(new(user.Reposi
 // UsersCollection is the read model's collection.
 const UsersCollection = "users"
 
+// UsersMongoRepository is the users read model in MongoDB.
+type UsersMongoRepository = readmodel.Repository[user.User, userDocument, *userDocument]
+
+// UsersMemoryRepository is the users read model in memory.
+type UsersMemoryRepository = readmodel.Memory[user.User]
+
 // userDocument is a user as stored in MongoDB.
 type userDocument struct {
 	readmodel.Meta `bson:",inline"`
@@ -39,12 +46,11 @@ type userDocument struct {
 	FieldVersions  map[string]int64 `bson:"field_versions"`
 }
 
-// UsersMongoRepository is the users read model in MongoDB.
-type UsersMongoRepository struct {
-	store *readmodel.Store[userDocument, *userDocument]
-}
-
 // NewUsersMongoRepository returns the repository and creates its indexes.
+// Email is indexed but not unique: users' events are ordered per user, not
+// across users, so a projection may briefly show an address on two users
+// (one changing away from it, one taking it), and a unique index would
+// stall that partition.
 func NewUsersMongoRepository(ctx context.Context, db *mongo.Database) (*UsersMongoRepository, error) {
 	coll := db.Collection(UsersCollection)
 	_, err := coll.Indexes().CreateMany(ctx, []mongo.IndexModel{
@@ -55,32 +61,15 @@ func NewUsersMongoRepository(ctx context.Context, db *mongo.Database) (*UsersMon
 	if err != nil {
 		return nil, err
 	}
-	return &UsersMongoRepository{store: readmodel.NewStore[userDocument](coll)}, nil
+	return readmodel.NewRepository(readmodel.NewStore[userDocument](coll), userToDomain, userFromDomain), nil
 }
 
-// Get implements user.Repository.
-func (r *UsersMongoRepository) Get(ctx context.Context, id string) (user.User, bool, error) {
-	doc, found, err := r.store.Get(ctx, id)
-	if err != nil || !found {
-		return user.User{}, found, err
-	}
-	return doc.toDomain(), true, nil
+// NewUsersMemoryRepository returns an empty in-memory repository.
+func NewUsersMemoryRepository() *UsersMemoryRepository {
+	return readmodel.NewMemory(func(id string) user.User { return user.User{ID: id} }, cloneUser)
 }
 
-// Update implements user.Repository.
-func (r *UsersMongoRepository) Update(ctx context.Context, id string, change func(*user.User) (bool, error)) error {
-	return r.store.Update(ctx, id, func(doc *userDocument) (bool, error) {
-		u := doc.toDomain()
-		changed, err := change(&u)
-		if err != nil || !changed {
-			return false, err
-		}
-		doc.fromDomain(u)
-		return true, nil
-	})
-}
-
-func (d *userDocument) toDomain() user.User {
+func userToDomain(d *userDocument) user.User {
 	u := user.User{
 		ID: d.ID, Email: d.Email, Username: d.Username, FullName: d.FullName, City: d.City,
 		Status: user.Status(d.Status), DeletedAt: d.DeletedAt, DeletionReason: d.DeletionReason,
@@ -93,7 +82,7 @@ func (d *userDocument) toDomain() user.User {
 	return u
 }
 
-func (d *userDocument) fromDomain(u user.User) {
+func userFromDomain(u user.User, d *userDocument) {
 	d.Email, d.Username, d.FullName, d.City = u.Email, u.Username, u.FullName, u.City
 	d.Status, d.DeletedAt, d.DeletionReason = string(u.Status), u.DeletedAt, u.DeletionReason
 	d.CreatedAt = nil
@@ -103,4 +92,13 @@ func (d *userDocument) fromDomain(u user.User) {
 	}
 	d.UpdatedAt, d.Version = u.UpdatedAt, u.Version
 	d.FieldVersions = u.Versions
+}
+
+func cloneUser(u user.User) user.User {
+	u.Versions = maps.Clone(u.Versions)
+	if u.DeletedAt != nil {
+		t := *u.DeletedAt
+		u.DeletedAt = &t
+	}
+	return u
 }

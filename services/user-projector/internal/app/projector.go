@@ -4,10 +4,11 @@ package app
 
 import (
 	"context"
-	"time"
 
 	"github.com/activityapp/event-processor/shared/events"
 	"github.com/activityapp/event-processor/shared/outbox"
+	"github.com/activityapp/event-processor/shared/projection"
+	"github.com/activityapp/event-processor/shared/registry"
 
 	"github.com/activityapp/event-processor/services/user-projector/internal/domain/user"
 )
@@ -24,29 +25,24 @@ func NewProjector(users user.Repository) *Projector {
 
 // UserCreated projects UserCreated.
 func (p *Projector) UserCreated(ctx context.Context, ev outbox.Event) error {
-	return project(ctx, p.users, ev, (*user.User).Create)
+	return projection.Project(ctx, p.users, ev, (*user.User).Create)
 }
 
 // UserUpdated projects UserUpdated.
 func (p *Projector) UserUpdated(ctx context.Context, ev outbox.Event) error {
-	return project(ctx, p.users, ev, (*user.User).Update)
+	return projection.Project(ctx, p.users, ev, (*user.User).Update)
 }
 
 // UserDeleted projects UserDeleted.
 func (p *Projector) UserDeleted(ctx context.Context, ev outbox.Event) error {
-	return project(ctx, p.users, ev, (*user.User).Delete)
+	return projection.Project(ctx, p.users, ev, (*user.User).Delete)
 }
 
-// project validates ev's payload (an invalid one is a permanent error) and
-// applies it to the user it belongs to.
-func project[P events.Payload](ctx context.Context, users user.Repository, ev outbox.Event,
-	apply func(*user.User, int64, time.Time, P) bool,
-) error {
-	payload, err := events.Decode[P](ev)
-	if err != nil {
-		return err
+// Registrations are the projector's handlers, all named "users".
+func (p *Projector) Registrations() []registry.Registration {
+	return []registry.Registration{
+		{EventType: events.UserCreated, Name: "users", Fn: p.UserCreated},
+		{EventType: events.UserUpdated, Name: "users", Fn: p.UserUpdated},
+		{EventType: events.UserDeleted, Name: "users", Fn: p.UserDeleted},
 	}
-	return users.Update(ctx, ev.AggregateID, func(u *user.User) (bool, error) {
-		return apply(u, ev.AggregateVersion, ev.CreatedAt, payload), nil
-	})
 }

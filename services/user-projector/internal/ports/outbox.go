@@ -9,7 +9,6 @@ import (
 	"github.com/activityapp/event-processor/shared/app"
 	"github.com/activityapp/event-processor/shared/config"
 	"github.com/activityapp/event-processor/shared/debezium"
-	"github.com/activityapp/event-processor/shared/events"
 	"github.com/activityapp/event-processor/shared/registry"
 	"github.com/activityapp/event-processor/shared/router"
 
@@ -27,9 +26,5 @@ const HandlerName = "user-projector.outbox"
 func RegisterOutbox(cfg config.Config, r *router.Router, sub *wkafka.Subscriber, dec *debezium.Decoder,
 	reg *registry.Registry, p *projector.Projector,
 ) (app.Registered, error) {
-	return app.ConsumeOutbox(cfg, r, sub, dec, reg, HandlerName,
-		registry.Registration{EventType: events.UserCreated, Name: "users", Fn: p.UserCreated},
-		registry.Registration{EventType: events.UserUpdated, Name: "users", Fn: p.UserUpdated},
-		registry.Registration{EventType: events.UserDeleted, Name: "users", Fn: p.UserDeleted},
-	)
+	return app.ConsumeOutbox(cfg, r, sub, dec, reg, HandlerName, p.Registrations()...)
 }

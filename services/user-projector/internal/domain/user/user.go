@@ -58,36 +58,18 @@ const (
 	fieldCreatedAt = "created_at"
 )
 
-func (u *User) claim(field string, version int64) bool {
-	if u.Versions == nil {
-		u.Versions = projection.Versions{}
-	}
-	return u.Versions.Claim(field, version)
-}
-
-// setString writes *dst if the event at version owns field.
-func (u *User) setString(field string, version int64, dst *string, value string) bool {
-	if !u.claim(field, version) {
-		return false
-	}
-	*dst = value
-	return true
+func set[T any](u *User, field string, version int64, dst *T, value T) bool {
+	return projection.Set(&u.Versions, field, version, dst, value)
 }
 
 // Create applies UserCreated at aggregate version and time at.
 func (u *User) Create(version int64, at time.Time, p events.UserCreatedV1) bool {
-	changed := u.setString(fieldEmail, version, &u.Email, p.Email)
-	changed = u.setString(fieldUsername, version, &u.Username, p.Username) || changed
-	changed = u.setString(fieldFullName, version, &u.FullName, p.FullName) || changed
-	changed = u.setString(fieldCity, version, &u.City, p.City) || changed
-	if u.claim(fieldCreatedAt, version) {
-		u.CreatedAt = projection.Time(at)
-		changed = true
-	}
-	if u.claim(fieldStatus, version) {
-		u.Status = StatusActive
-		changed = true
-	}
+	changed := set(u, fieldEmail, version, &u.Email, p.Email)
+	changed = set(u, fieldUsername, version, &u.Username, p.Username) || changed
+	changed = set(u, fieldFullName, version, &u.FullName, p.FullName) || changed
+	changed = set(u, fieldCity, version, &u.City, p.City) || changed
+	changed = set(u, fieldCreatedAt, version, &u.CreatedAt, projection.Time(at)) || changed
+	changed = set(u, fieldStatus, version, &u.Status, StatusActive) || changed
 	return u.Observe(version, at) || changed
 }
 
@@ -105,7 +87,7 @@ func (u *User) Update(version int64, at time.Time, p events.UserUpdatedV1) bool 
 		{fieldCity, &u.City, p.City},
 	} {
 		if f.value != nil {
-			changed = u.setString(f.name, version, f.dst, *f.value) || changed
+			changed = set(u, f.name, version, f.dst, *f.value) || changed
 		}
 	}
 	if u.Status == "" {
@@ -127,11 +109,11 @@ func (u *User) Delete(version int64, at time.Time, p events.UserDeletedV1) bool 
 	}{
 		{fieldEmail, &u.Email}, {fieldUsername, &u.Username}, {fieldFullName, &u.FullName}, {fieldCity, &u.City},
 	} {
-		changed = u.setString(f.name, version, f.dst, "") || changed
+		changed = set(u, f.name, version, f.dst, "") || changed
 	}
-	if u.claim(fieldStatus, version) {
+	if set(u, fieldStatus, version, &u.Status, StatusDeleted) {
 		deletedAt := projection.Time(at)
-		u.Status, u.DeletedAt, u.DeletionReason = StatusDeleted, &deletedAt, p.Reason
+		u.DeletedAt, u.DeletionReason = &deletedAt, p.Reason
 		changed = true
 	}
 	return u.Observe(version, at) || changed

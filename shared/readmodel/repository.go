@@ -1,0 +1,89 @@
+package readmodel
+
+import (
+	"context"
+	"sync"
+)
+
+// Repository stores domain values D as documents M: the shape of every
+// read-model repository, so services only write the mapping.
+type Repository[D any, M any, PM Document[M]] struct {
+	store      *Store[M, PM]
+	toDomain   func(*M) D
+	fromDomain func(D, *M)
+}
+
+// NewRepository returns a repository over store with the given mapping.
+// toDomain receives a document whose ID is set even when it is new.
+func NewRepository[D any, M any, PM Document[M]](store *Store[M, PM], toDomain func(*M) D, fromDomain func(D, *M)) *Repository[D, M, PM] {
+	return &Repository[D, M, PM]{store: store, toDomain: toDomain, fromDomain: fromDomain}
+}
+
+// Get returns the value with id, or found=false.
+func (r *Repository[D, M, PM]) Get(ctx context.Context, id string) (D, bool, error) {
+	doc, found, err := r.store.Get(ctx, id)
+	if err != nil || !found {
+		var zero D
+		return zero, found, err
+	}
+	return r.toDomain(&doc), true, nil
+}
+
+// Update loads id, lets change modify it, and stores it if changed.
+func (r *Repository[D, M, PM]) Update(ctx context.Context, id string, change func(*D) (bool, error)) error {
+	return r.store.Update(ctx, id, func(doc PM) (bool, error) {
+		v := r.toDomain((*M)(doc))
+		changed, err := change(&v)
+		if err != nil || !changed {
+			return false, err
+		}
+		r.fromDomain(v, (*M)(doc))
+		return true, nil
+	})
+}
+
+// Memory keeps domain values in memory with Repository's semantics, for
+// unit tests of application code.
+type Memory[D any] struct {
+	mu     sync.Mutex
+	values map[string]D
+	// newValue makes the value Update starts from when id is absent.
+	newValue func(id string) D
+	// clone deep-copies a value, so a change that fails half-way leaves
+	// the stored value untouched and readers cannot alias it.
+	clone func(D) D
+}
+
+// NewMemory returns an empty in-memory repository.
+func NewMemory[D any](newValue func(id string) D, clone func(D) D) *Memory[D] {
+	return &Memory[D]{values: make(map[string]D), newValue: newValue, clone: clone}
+}
+
+// Get returns the value with id, or found=false.
+func (m *Memory[D]) Get(_ context.Context, id string) (D, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.values[id]
+	if !ok {
+		return v, false, nil
+	}
+	return m.clone(v), true, nil
+}
+
+// Update loads id, lets change modify it, and stores it if changed.
+func (m *Memory[D]) Update(_ context.Context, id string, change func(*D) (bool, error)) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.values[id]
+	if ok {
+		v = m.clone(v)
+	} else {
+		v = m.newValue(id)
+	}
+	changed, err := change(&v)
+	if err != nil || !changed {
+		return err
+	}
+	m.values[id] = v
+	return nil
+}
