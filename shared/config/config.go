@@ -113,13 +113,11 @@ func LoadFrom(service string, lookup func(string) (string, bool)) (Config, *Env,
 
 // Validate checks values that parse but make no sense.
 func (c Config) Validate() error {
-	for _, t := range []struct{ name, value string }{
-		{"KAFKA_TOPIC", c.Kafka.Topic},
-		{"KAFKA_POISON_TOPIC", c.Kafka.PoisonTopic},
-	} {
-		if !topicName.MatchString(t.value) {
-			return &Error{Variable: t.name, Reason: fmt.Sprintf("not a valid Kafka topic name: %q", t.value)}
-		}
+	if err := ValidateTopic("KAFKA_TOPIC", c.Kafka.Topic); err != nil {
+		return err
+	}
+	if err := ValidateTopic("KAFKA_POISON_TOPIC", c.Kafka.PoisonTopic); err != nil {
+		return err
 	}
 	for _, b := range c.Kafka.Brokers {
 		if _, port, err := net.SplitHostPort(b); err != nil || port == "" {
@@ -134,6 +132,14 @@ func (c Config) Validate() error {
 	}
 	if c.Processing.RetryMaxInterval < c.Processing.RetryInitialInterval {
 		return &Error{Variable: "RETRY_MAX_INTERVAL", Reason: "must not be below RETRY_INITIAL_INTERVAL"}
+	}
+	return nil
+}
+
+// ValidateTopic checks that variable holds a legal Kafka topic name.
+func ValidateTopic(variable, topic string) error {
+	if !topicName.MatchString(topic) || topic == "." || topic == ".." {
+		return &Error{Variable: variable, Reason: fmt.Sprintf("not a valid Kafka topic name: %q", topic)}
 	}
 	return nil
 }

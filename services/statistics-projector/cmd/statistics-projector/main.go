@@ -1,0 +1,13 @@
+// Command statistics-projector keeps per-user and per-day statistics of the
+// outbox events, exactly once per event.
+package main
+
+import (
+	"os"
+
+	"github.com/activityapp/event-processor/shared/app"
+)
+
+func main() {
+	os.Exit(app.Main("statistics-projector", initRunner))
+}

@@ -1,0 +1,196 @@
+// Package adapters keeps the statistics read models in MongoDB (and in
+// memory, for unit tests) and publishes contributions to Kafka.
+package adapters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/activityapp/event-processor/services/statistics-projector/internal/domain/stats"
+)
+
+// LedgerCollection records every contribution applied to a statistics
+// document, numbered per document.
+const LedgerCollection = "statistics_ledger"
+
+// seqField numbers the contributions a statistics document has absorbed.
+const seqField = "_seq"
+
+// ErrLedgerConflict means a contribution could not be applied within the
+// attempts allowed, because other writers kept changing the document.
+var ErrLedgerConflict = errors.New("statistics ledger: too many concurrent writers")
+
+// LedgerMongo applies contributions exactly once, without transactions.
+//
+// Each statistics document carries _seq, the number of contributions it
+// has absorbed. Applying contribution c to a document at _seq n is:
+//  1. insert ledger entry {_id: c.ID(), stat: c.Key(), seq: n+1, ...c}.
+//     The unique (stat, seq) index lets only one contribution claim n+1;
+//     the unique _id lets each contribution be recorded only once.
+//  2. update the document where _seq = n: $inc, $max, and _seq = n+1.
+//
+// A writer that stops between 1 and 2 leaves entry n+1 pending; whoever
+// comes next (the same contribution redelivered, or another one) finds it
+// and completes step 2 from the entry before doing anything else. So a
+// contribution is counted exactly once however often it is delivered, and
+// a replay of the whole topic changes nothing. Every step is a single
+// document write guarded by _seq, which is safe with concurrent writers on
+// MongoDB; the FerretDB stand-in needs the single writer per document that
+// the keyed increments topic gives.
+type LedgerMongo struct {
+	db     *mongo.Database
+	ledger *mongo.Collection
+}
+
+type ledgerEntry struct {
+	ID       string               `bson:"_id"`
+	Stat     string               `bson:"stat"`
+	Seq      int64                `bson:"seq"`
+	Inc      map[string]int64     `bson:"inc"`
+	Max      map[string]time.Time `bson:"max,omitempty"`
+	Identity map[string]string    `bson:"identity,omitempty"`
+}
+
+// NewLedgerMongo returns the ledger and creates the indexes it relies on.
+func NewLedgerMongo(ctx context.Context, db *mongo.Database) (*LedgerMongo, error) {
+	ledger := db.Collection(LedgerCollection)
+	if _, err := ledger.Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "stat", Value: 1}, {Key: "seq", Value: 1}},
+		Options: options.Index().SetName("stat_seq").SetUnique(true),
+	}); err != nil {
+		return nil, fmt.Errorf("statistics ledger: index: %w", err)
+	}
+	if _, err := db.Collection(stats.DailyStatistics).Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "day", Value: 1}, {Key: "event_type", Value: 1}},
+		Options: options.Index().SetName("day_event_type"),
+	}); err != nil {
+		return nil, fmt.Errorf("statistics: index: %w", err)
+	}
+	if _, err := db.Collection(stats.UserStatistics).Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: stats.LastActivityAt, Value: -1}},
+		Options: options.Index().SetName("last_activity_at"),
+	}); err != nil {
+		return nil, fmt.Errorf("statistics: index: %w", err)
+	}
+	return &LedgerMongo{db: db, ledger: ledger}, nil
+}
+
+// Apply implements stats.Ledger.
+func (l *LedgerMongo) Apply(ctx context.Context, c stats.Contribution) (bool, error) {
+	const attempts = 20
+	coll := l.db.Collection(c.Collection)
+	for range attempts {
+		seq, err := l.seq(ctx, coll, c.DocID)
+		if err != nil {
+			return false, err
+		}
+		next, mine, err := l.entries(ctx, c, seq)
+		if err != nil {
+			return false, err
+		}
+		if next != nil {
+			// Entry seq+1 is recorded but not yet in the document.
+			if err := l.absorb(ctx, coll, c.DocID, *next); err != nil && !errors.Is(err, errStale) {
+				return false, err
+			}
+			if next.ID == c.ID() {
+				return true, nil
+			}
+			continue
+		}
+		if mine != nil {
+			return false, nil // already absorbed: mine.Seq <= seq
+		}
+		entry := ledgerEntry{ID: c.ID(), Stat: c.Key(), Seq: seq + 1, Inc: c.Inc, Max: c.Max, Identity: c.Identity}
+		if _, err := l.ledger.InsertOne(ctx, entry); err != nil {
+			if mongo.IsDuplicateKeyError(err) {
+				continue // another writer claimed seq+1, or recorded c
+			}
+			return false, fmt.Errorf("statistics ledger: record %s: %w", c.ID(), err)
+		}
+		err = l.absorb(ctx, coll, c.DocID, entry)
+		if errors.Is(err, errStale) {
+			continue // someone absorbed it for us, or moved on: look again
+		}
+		return err == nil, err
+	}
+	return false, fmt.Errorf("%w: %s", ErrLedgerConflict, c.Key())
+}
+
+// seq is the number of contributions document id has absorbed.
+func (l *LedgerMongo) seq(ctx context.Context, coll *mongo.Collection, id string) (int64, error) {
+	var doc struct {
+		Seq int64 `bson:"_seq"`
+	}
+	err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}},
+		options.FindOne().SetProjection(bson.D{{Key: seqField, Value: 1}})).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("statistics: read %s/%s: %w", coll.Name(), id, err)
+	}
+	return doc.Seq, nil
+}
+
+// entries finds, in one query, the entry following seq (pending, if any)
+// and c's own entry (if recorded).
+func (l *LedgerMongo) entries(ctx context.Context, c stats.Contribution, seq int64) (next, mine *ledgerEntry, err error) {
+	cur, err := l.ledger.Find(ctx, bson.D{{Key: "$or", Value: bson.A{
+		bson.D{{Key: "_id", Value: c.ID()}},
+		bson.D{{Key: "stat", Value: c.Key()}, {Key: "seq", Value: seq + 1}},
+	}}})
+	if err != nil {
+		return nil, nil, fmt.Errorf("statistics ledger: read %s: %w", c.Key(), err)
+	}
+	var found []ledgerEntry
+	if err := cur.All(ctx, &found); err != nil {
+		return nil, nil, fmt.Errorf("statistics ledger: read %s: %w", c.Key(), err)
+	}
+	for i := range found {
+		e := &found[i]
+		if e.Stat == c.Key() && e.Seq == seq+1 {
+			next = e
+		}
+		if e.ID == c.ID() {
+			mine = e
+		}
+	}
+	return next, mine, nil
+}
+
+// errStale means the document was no longer at the sequence the entry
+// follows: another writer got there first.
+var errStale = errors.New("statistics: document moved on")
+
+// absorb adds entry to document id, if the document is at entry.Seq-1.
+func (l *LedgerMongo) absorb(ctx context.Context, coll *mongo.Collection, id string, e ledgerEntry) error {
+	set := bson.D{{Key: seqField, Value: e.Seq}}
+	update := bson.D{{Key: "$set", Value: set}}
+	if len(e.Inc) > 0 {
+		update = append(update, bson.E{Key: "$inc", Value: e.Inc})
+	}
+	if len(e.Max) > 0 {
+		update = append(update, bson.E{Key: "$max", Value: e.Max})
+	}
+	if len(e.Identity) > 0 {
+		update = append(update, bson.E{Key: "$setOnInsert", Value: e.Identity})
+	}
+	filter := bson.D{{Key: "_id", Value: id}, {Key: seqField, Value: e.Seq - 1}}
+	res, err := coll.UpdateOne(ctx, filter, update, options.UpdateOne().SetUpsert(e.Seq == 1))
+	switch {
+	case mongo.IsDuplicateKeyError(err):
+		return errStale // upsert of a document that exists at another _seq
+	case err != nil:
+		return fmt.Errorf("statistics: update %s/%s: %w", coll.Name(), id, err)
+	case res.MatchedCount == 0 && res.UpsertedCount == 0:
+		return errStale
+	}
+	return nil
+}

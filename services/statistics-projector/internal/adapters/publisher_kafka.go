@@ -1,0 +1,83 @@
+package adapters
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/activityapp/event-processor/shared/kafka"
+	"github.com/activityapp/event-processor/shared/middleware"
+
+	"github.com/activityapp/event-processor/services/statistics-projector/internal/domain/stats"
+)
+
+// ContributionSchemaVersion versions the increments topic's messages.
+const ContributionSchemaVersion = 1
+
+// contributionMessage is a contribution on the increments topic.
+type contributionMessage struct {
+	SchemaVersion int `json:"schema_version"`
+	stats.Contribution
+}
+
+// MarshalContribution encodes c for the increments topic.
+func MarshalContribution(c stats.Contribution) ([]byte, error) {
+	return json.Marshal(contributionMessage{SchemaVersion: ContributionSchemaVersion, Contribution: c})
+}
+
+// UnmarshalContribution decodes a message of the increments topic.
+func UnmarshalContribution(payload []byte) (stats.Contribution, error) {
+	var m contributionMessage
+	if err := json.Unmarshal(payload, &m); err != nil {
+		return stats.Contribution{}, fmt.Errorf("contribution: not JSON: %w", err)
+	}
+	if m.SchemaVersion != ContributionSchemaVersion {
+		return stats.Contribution{}, fmt.Errorf("contribution: schema_version: unsupported version %d", m.SchemaVersion)
+	}
+	c := m.Contribution
+	switch {
+	case c.EventID == "":
+		return c, fmt.Errorf("contribution: event_id: required")
+	case c.Collection != stats.UserStatistics && c.Collection != stats.DailyStatistics:
+		return c, fmt.Errorf("contribution: collection: unknown %q", c.Collection)
+	case c.DocID == "":
+		return c, fmt.Errorf("contribution: doc_id: required")
+	}
+	return c, nil
+}
+
+// ContributionPublisher publishes contributions to the increments topic,
+// keyed by their statistics document.
+type ContributionPublisher struct {
+	pub   message.Publisher
+	topic string
+}
+
+// NewContributionPublisher returns a publisher to the configured topic.
+func NewContributionPublisher(pub message.Publisher, cfg Config) *ContributionPublisher {
+	return &ContributionPublisher{pub: pub, topic: cfg.IncrementsTopic}
+}
+
+// Publish implements stats.Publisher.
+func (p *ContributionPublisher) Publish(ctx context.Context, correlationID string, cs ...stats.Contribution) error {
+	msgs := make([]*message.Message, 0, len(cs))
+	for _, c := range cs {
+		payload, err := MarshalContribution(c)
+		if err != nil {
+			return err
+		}
+		msg := message.NewMessage(c.ID(), payload)
+		msg.Metadata.Set(kafka.MetadataKey, c.Key())
+		if correlationID != "" {
+			msg.Metadata.Set(middleware.CorrelationIDKey, correlationID)
+		}
+		msg.SetContext(ctx)
+		msgs = append(msgs, msg)
+	}
+	if err := p.pub.Publish(p.topic, msgs...); err != nil {
+		return fmt.Errorf("statistics: publish to %s: %w", p.topic, err)
+	}
+	return nil
+}
