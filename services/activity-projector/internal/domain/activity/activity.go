@@ -129,14 +129,14 @@ func (a *Activity) Cancel(version int64, at time.Time, p events.ActivityCancelle
 
 // Join applies ParticipantJoined.
 func (a *Activity) Join(version int64, at time.Time, p events.ParticipantJoinedV1) bool {
-	return a.member(p.UserID, Member{Joined: true, At: projection.Time(at), Version: version}) ||
-		a.seen(version, at)
+	changed := a.member(p.UserID, Member{Joined: true, At: projection.Time(at), Version: version})
+	return a.seen(version, at) || changed
 }
 
 // Leave applies ParticipantLeft.
 func (a *Activity) Leave(version int64, at time.Time, p events.ParticipantLeftV1) bool {
-	return a.member(p.UserID, Member{Joined: false, At: projection.Time(at), Version: version}) ||
-		a.seen(version, at)
+	changed := a.member(p.UserID, Member{Joined: false, At: projection.Time(at), Version: version})
+	return a.seen(version, at) || changed
 }
 
 // member records m for userID unless a newer event already decided it.
