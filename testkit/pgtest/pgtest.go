@@ -185,7 +185,7 @@ func (s *Server) initdb(ctx context.Context, cred *syscall.Credential) error {
 
 	p, err := startProcess(cmd)
 	if err != nil {
-		return fmt.Errorf("start %s: %w", cmd.Path, err)
+		return fmt.Errorf("start %s: %w%s", cmd.Path, err, s.accessHint(cred))
 	}
 	select {
 	case <-p.done:
@@ -194,7 +194,7 @@ func (s *Server) initdb(ctx context.Context, cred *syscall.Credential) error {
 		return fmt.Errorf("initdb: %w\n%s", ctx.Err(), out.String())
 	}
 	if p.err != nil {
-		return fmt.Errorf("initdb %s: %w\n%s", s.dataDir(), p.err, out.String())
+		return fmt.Errorf("initdb %s: %w%s\n%s", s.dataDir(), p.err, s.accessHint(cred), out.String())
 	}
 	return nil
 }
@@ -240,7 +240,7 @@ func (s *Server) start(ctx context.Context, cred *syscall.Credential) error {
 
 	p, err := startProcess(cmd)
 	if err != nil {
-		return fmt.Errorf("start %s: %w", cmd.Path, err)
+		return fmt.Errorf("start %s: %w%s", cmd.Path, err, s.accessHint(cred))
 	}
 	s.proc = p
 
@@ -285,6 +285,17 @@ func (s *Server) waitReady(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// accessHint explains the usual cause of "permission denied" when the
+// server runs as another user than the tests.
+func (s *Server) accessHint(cred *syscall.Credential) string {
+	if cred == nil {
+		return ""
+	}
+	return fmt.Sprintf(" (running as root, so the server runs as user %q, which must be able "+
+		"to reach %s: every directory above it must be searchable by others; set TMPDIR elsewhere if not)",
+		serverUser, s.dir)
 }
 
 // logTail returns the end of the server log for error messages.
