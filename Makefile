@@ -35,7 +35,7 @@ vet: ## go vet every module
 
 .PHONY: lint
 lint: ## golangci-lint every module (needs golangci-lint on PATH)
-	@for m in $(MODULES); do (cd $$m && golangci-lint run ./...); done
+	@for m in $(MODULES); do (cd $$m && golangci-lint run --config $(CURDIR)/.golangci.yml ./...); done
 
 .PHONY: unit
 unit: ## unit and integration tests of every module

@@ -25,7 +25,7 @@ func Main(service string, inject Injector) int {
 func run(service string, inject Injector, lookup func(string) (string, bool), stderr io.Writer) int {
 	cfg, env, err := config.LoadFrom(service, lookup)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", service, err)
+		_, _ = fmt.Fprintf(stderr, "%s: %v\n", service, err)
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -33,7 +33,7 @@ func run(service string, inject Injector, lookup func(string) (string, bool), st
 
 	runner, cleanup, err := inject(ctx, cfg, env)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", service, err)
+		_, _ = fmt.Fprintf(stderr, "%s: %v\n", service, err)
 		if ctx.Err() != nil {
 			return 0 // stopped while waiting for a dependency
 		}

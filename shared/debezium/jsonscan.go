@@ -33,7 +33,7 @@ func objectMembers(raw []byte) (members, bool) {
 }
 
 // next returns the next member's key (the bytes between the quotes, escapes
-// intact: compare with keyIs or keyString) and its raw value.
+// intact: compare with keyString) and its raw value.
 func (m *members) next() (key, value []byte, ok bool) {
 	d := m.data
 	i := skipSpace(d, m.pos)
@@ -137,14 +137,6 @@ func unescapedKey(key []byte) []byte {
 		return key
 	}
 	return unquoteContent(key)
-}
-
-// keyIs reports whether a raw member key equals name.
-func keyIs(key []byte, name string) bool {
-	if bytes.IndexByte(key, '\\') < 0 {
-		return string(key) == name
-	}
-	return string(unquoteContent(key)) == name
 }
 
 // keyString returns a raw member key as a string.

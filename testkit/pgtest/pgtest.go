@@ -135,7 +135,7 @@ func (s *Server) CreateDatabase(ctx context.Context, name string) error {
 	if err != nil {
 		return fmt.Errorf("pgtest: create database %q: connect: %w", name, err)
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
 
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
 		return fmt.Errorf("pgtest: create database %q: %w", name, err)
@@ -212,7 +212,7 @@ func (s *Server) start(ctx context.Context, cred *syscall.Credential) error {
 	if err != nil {
 		return fmt.Errorf("open server log: %w", err)
 	}
-	defer logFile.Close() // the child has its own copy of the descriptor
+	defer func() { _ = logFile.Close() }() // the child has its own copy of the descriptor
 
 	cmd := exec.Command(filepath.Join(s.binDir, "postgres"), "-D", s.dataDir())
 	for _, setting := range []string{
@@ -274,12 +274,13 @@ func (s *Server) waitReady(ctx context.Context) error {
 		select {
 		case <-s.proc.done:
 			log := s.logTail()
-			err := fmt.Errorf("postgres exited during start-up (%v); server log %s:\n%s", s.proc.err, s.logPath(), log)
+			err := fmt.Errorf("postgres exited during start-up (%v); server log %s:\n%s", s.proc.err, s.logPath(), log) //nolint:errorlint // may be nil
 			if strings.Contains(log, "could not bind") || strings.Contains(log, "already in use") {
 				err = fmt.Errorf("%w: %w", errPortTaken, err)
 			}
 			return err
 		case <-ctx.Done():
+			//nolint:errorlint // lastErr may be nil; ctx.Err() is what callers test
 			return fmt.Errorf("postgres on port %d did not accept connections: %w (last error: %v); server log %s:\n%s",
 				s.port, ctx.Err(), lastErr, s.logPath(), s.logTail())
 		case <-tick.C:
@@ -341,7 +342,7 @@ func freePort() (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("pick a free port: %w", err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 

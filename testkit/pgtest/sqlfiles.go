@@ -26,7 +26,7 @@ func (s *Server) ApplyFiles(ctx context.Context, db, dir string) error {
 	if err != nil {
 		return fmt.Errorf("pgtest: connect to %q: %w", db, err)
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
 	for _, f := range files {
 		sql, err := os.ReadFile(f)
 		if err != nil {
