@@ -158,16 +158,25 @@ func (e *Env) MongoURI(name, def string) string {
 	return v
 }
 
-// redact hides a password in a URI before it is printed.
+// redact hides a password in a URI before it is printed. A value that does
+// not parse as a URI with user info (a password with a bare '%', a missing
+// scheme) may still hold one: everything up to its last '@' is hidden then.
 func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		return u.String()
+	}
+	at := strings.LastIndex(raw, "@")
+	if at < 0 {
 		return raw
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	start := 0
+	if i := strings.Index(raw, "://"); i >= 0 && i < at {
+		start = i + len("://")
 	}
-	return u.String()
+	return raw[:start] + "xxxxx" + raw[at:]
 }
 
 // IsConfigError reports whether err is (or wraps) a configuration error.

@@ -29,7 +29,13 @@ func (Marshaler) Marshal(topic string, msg *message.Message) (*sarama.ProducerMe
 		Headers: headers,
 	}
 	if msg.Metadata.Get(MetadataNullValue) != "true" {
-		pm.Value = sarama.ByteEncoder(msg.Payload)
+		// sarama writes a nil value as null, which is a tombstone (a delete
+		// of the key under log compaction): only the marker makes one.
+		payload := []byte(msg.Payload)
+		if payload == nil {
+			payload = []byte{}
+		}
+		pm.Value = sarama.ByteEncoder(payload)
 	}
 	if key, ok := msg.Metadata[MetadataKey]; ok {
 		pm.Key = sarama.ByteEncoder(key)

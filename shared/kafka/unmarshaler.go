@@ -27,11 +27,17 @@ func (Unmarshaler) Unmarshal(rec *sarama.ConsumerMessage) (*message.Message, err
 		if h == nil {
 			continue
 		}
-		if string(h.Key) == wkafka.UUIDHeaderKey {
+		switch k := string(h.Key); k {
+		case wkafka.UUIDHeaderKey:
 			uuid = string(h.Value)
-			continue
+		case MetadataKey, MetadataTopic, MetadataPartition, MetadataOffset, MetadataTimestamp, MetadataNullValue:
+			// These describe this record and nothing else: a header of
+			// the same name (a republished poison record carries the
+			// original's position) must not pass for them, least of all
+			// kafka_value_null, which would make a record a tombstone.
+		default:
+			md[k] = string(h.Value)
 		}
-		md[string(h.Key)] = string(h.Value)
 	}
 	if uuid == "" {
 		uuid = fmt.Sprintf("%s/%d/%d", rec.Topic, rec.Partition, rec.Offset)

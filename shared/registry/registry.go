@@ -59,8 +59,10 @@ func New(logger *slog.Logger, counters *metrics.Counters) *Registry {
 	}
 }
 
-// Register adds handler name for eventType. Names are unique across the
-// registry: they label metrics and the poison queue's metadata.
+// Register adds handler name for eventType. A name is unique per event type
+// (it is what handlers_done records for a message); one name may serve
+// several event types, as a projector's single "users" handler does. Names
+// label metrics and the poison queue's metadata.
 func (r *Registry) Register(eventType, name string, fn HandlerFunc) error {
 	if eventType == "" || name == "" || fn == nil || strings.Contains(name, ",") {
 		return fmt.Errorf("registry: invalid registration %q for %q", name, eventType)

@@ -127,7 +127,7 @@ func (r *Router) AddHandler(name, topic string, sub message.Subscriber, fn messa
 			Logger:          r.logger,
 			Counters:        r.counters,
 		}.Middleware,
-		wmiddleware.Timeout(r.cfg.HandlerTimeout),
+		middleware.Timeout(r.cfg.HandlerTimeout),
 		wmiddleware.Recoverer,
 	)
 	h.AddMiddleware(chain...)

@@ -1,0 +1,205 @@
+package config_test
+
+import (
+	"errors"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/activityapp/event-processor/shared/config"
+)
+
+func TestLoadFromDefaults(t *testing.T) {
+	cfg, env, err := config.LoadFrom("user-projector", config.MapLookup(nil))
+	require.NoError(t, err)
+	require.NotNil(t, env)
+	require.NoError(t, env.Err())
+
+	assert.Equal(t, config.Config{
+		Service: "user-projector",
+		Kafka: config.Kafka{
+			Brokers:       []string{"localhost:9092"},
+			Topic:         "postgres.activity.event_outbox",
+			ConsumerGroup: "user-projector",
+			PoisonTopic:   "user-projector.poison",
+			ClientID:      "user-projector",
+		},
+		Mongo: config.Mongo{
+			URI:      "mongodb://localhost:27017",
+			Database: "activity_read_models",
+		},
+		Processing: config.Processing{
+			HandlerTimeout:       10 * time.Second,
+			RetryInitialInterval: 100 * time.Millisecond,
+			RetryMaxInterval:     10 * time.Second,
+			PanicAttempts:        3,
+			CloseTimeout:         30 * time.Second,
+		},
+		LogLevel: slog.LevelInfo,
+		HTTPAddr: ":8080",
+	}, cfg)
+	require.NoError(t, cfg.Validate())
+}
+
+func TestLoadFromEmptyValuesMeanDefaults(t *testing.T) {
+	cfg, _, err := config.LoadFrom("svc", config.MapLookup(map[string]string{
+		"KAFKA_TOPIC":     "  ",
+		"HANDLER_TIMEOUT": "",
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, config.DefaultTopic, cfg.Kafka.Topic)
+	assert.Equal(t, 10*time.Second, cfg.Processing.HandlerTimeout)
+}
+
+func TestLoadFromValues(t *testing.T) {
+	cfg, _, err := config.LoadFrom("svc", config.MapLookup(map[string]string{
+		"KAFKA_BROKERS":          " kafka-1:9092, ,kafka-2:9093 ",
+		"KAFKA_TOPIC":            "outbox.events",
+		"KAFKA_CONSUMER_GROUP":   "group-a",
+		"KAFKA_POISON_TOPIC":     "outbox.events.dlq",
+		"KAFKA_CLIENT_ID":        "client-a",
+		"MONGODB_URI":            "mongodb+srv://user:pw@cluster.example.com/?retryWrites=true",
+		"MONGODB_DATABASE":       "read_models-2",
+		"HANDLER_TIMEOUT":        "750ms",
+		"RETRY_INITIAL_INTERVAL": "5ms",
+		"RETRY_MAX_INTERVAL":     "1m",
+		"PANIC_ATTEMPTS":         "7",
+		"CLOSE_TIMEOUT":          "4s",
+		"LOG_LEVEL":              "debug",
+		"HTTP_ADDR":              "127.0.0.1:9000",
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"kafka-1:9092", "kafka-2:9093"}, cfg.Kafka.Brokers)
+	assert.Equal(t, "outbox.events", cfg.Kafka.Topic)
+	assert.Equal(t, "group-a", cfg.Kafka.ConsumerGroup)
+	assert.Equal(t, "outbox.events.dlq", cfg.Kafka.PoisonTopic)
+	assert.Equal(t, "client-a", cfg.Kafka.ClientID)
+	assert.Equal(t, "mongodb+srv://user:pw@cluster.example.com/?retryWrites=true", cfg.Mongo.URI)
+	assert.Equal(t, "read_models-2", cfg.Mongo.Database)
+	assert.Equal(t, 750*time.Millisecond, cfg.Processing.HandlerTimeout)
+	assert.Equal(t, 5*time.Millisecond, cfg.Processing.RetryInitialInterval)
+	assert.Equal(t, time.Minute, cfg.Processing.RetryMaxInterval)
+	assert.Equal(t, 7, cfg.Processing.PanicAttempts)
+	assert.Equal(t, 4*time.Second, cfg.Processing.CloseTimeout)
+	assert.Equal(t, slog.LevelDebug, cfg.LogLevel)
+	assert.Equal(t, "127.0.0.1:9000", cfg.HTTPAddr)
+}
+
+func TestLoadFromInvalid(t *testing.T) {
+	tests := []struct {
+		name     string
+		env      map[string]string
+		variable string
+		reason   string // a part of the message
+	}{
+		{"brokers not host:port", map[string]string{"KAFKA_BROKERS": "bad"}, "KAFKA_BROKERS", `"bad"`},
+		{"brokers without port", map[string]string{"KAFKA_BROKERS": "ok:9092,bad:"}, "KAFKA_BROKERS", `"bad:"`},
+		{"brokers only commas", map[string]string{"KAFKA_BROKERS": ",,"}, "KAFKA_BROKERS", "no values"},
+		{"mongo uri scheme", map[string]string{"MONGODB_URI": "http://x"}, "MONGODB_URI", `"http://x"`},
+		{"mongo uri without host", map[string]string{"MONGODB_URI": "mongodb://"}, "MONGODB_URI", "with a host"},
+		{"handler timeout not a duration", map[string]string{"HANDLER_TIMEOUT": "abc"}, "HANDLER_TIMEOUT", `"abc"`},
+		{"handler timeout negative", map[string]string{"HANDLER_TIMEOUT": "-1s"}, "HANDLER_TIMEOUT", "positive"},
+		{"handler timeout zero", map[string]string{"HANDLER_TIMEOUT": "0s"}, "HANDLER_TIMEOUT", "positive"},
+		{"close timeout", map[string]string{"CLOSE_TIMEOUT": "soon"}, "CLOSE_TIMEOUT", `"soon"`},
+		{"panic attempts zero", map[string]string{"PANIC_ATTEMPTS": "0"}, "PANIC_ATTEMPTS", "between 1 and 100"},
+		{"panic attempts not a number", map[string]string{"PANIC_ATTEMPTS": "three"}, "PANIC_ATTEMPTS", "not an integer"},
+		{"log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL", `"loud"`},
+		{"topic", map[string]string{"KAFKA_TOPIC": "bad topic!"}, "KAFKA_TOPIC", `"bad topic!"`},
+		{"topic dot", map[string]string{"KAFKA_TOPIC": ".."}, "KAFKA_TOPIC", "topic name"},
+		{"poison topic", map[string]string{"KAFKA_POISON_TOPIC": "a:b"}, "KAFKA_POISON_TOPIC", "topic name"},
+		{
+			"poison topic equals topic",
+			map[string]string{"KAFKA_TOPIC": "events", "KAFKA_POISON_TOPIC": "events"},
+			"KAFKA_POISON_TOPIC", "must differ from KAFKA_TOPIC",
+		},
+		{
+			"poison topic equals default topic",
+			map[string]string{"KAFKA_POISON_TOPIC": config.DefaultTopic},
+			"KAFKA_POISON_TOPIC", "must differ from KAFKA_TOPIC",
+		},
+		{"database", map[string]string{"MONGODB_DATABASE": "a/b"}, "MONGODB_DATABASE", `"a/b"`},
+		{
+			"retry max below initial",
+			map[string]string{"RETRY_INITIAL_INTERVAL": "2s", "RETRY_MAX_INTERVAL": "1s"},
+			"RETRY_MAX_INTERVAL", "RETRY_INITIAL_INTERVAL",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, _, err := config.LoadFrom("svc", config.MapLookup(tt.env))
+			require.Error(t, err)
+			assert.Equal(t, config.Config{}, cfg, "no half-filled config on error")
+			assert.ErrorIs(t, err, config.ErrInvalid)
+			assert.True(t, config.IsConfigError(err))
+			assert.Contains(t, err.Error(), tt.variable)
+			assert.Contains(t, err.Error(), tt.reason)
+
+			var cerr *config.Error
+			require.True(t, errors.As(err, &cerr), "%T is no *config.Error", err)
+			assert.Equal(t, tt.variable, cerr.Variable)
+		})
+	}
+}
+
+// TestLoadFromFirstErrorWins: with several bad variables the error names
+// one of them, deterministically the first one read.
+func TestLoadFromFirstErrorWins(t *testing.T) {
+	_, _, err := config.LoadFrom("svc", config.MapLookup(map[string]string{
+		"HANDLER_TIMEOUT": "abc",
+		"LOG_LEVEL":       "loud",
+	}))
+	require.ErrorIs(t, err, config.ErrInvalid)
+	assert.Contains(t, err.Error(), "HANDLER_TIMEOUT")
+	assert.NotContains(t, err.Error(), "LOG_LEVEL")
+}
+
+func TestMongoURIPasswordIsRedacted(t *testing.T) {
+	for _, uri := range []string{
+		"http://admin:s3cret@db.example.com",
+		"mongodb://admin:s3cret@",
+		"mongodb://admin:s3cret%zz@db.example.com", // not even parseable
+		"admin:s3cret@db.example.com",              // no scheme
+	} {
+		t.Run(uri, func(t *testing.T) {
+			_, _, err := config.LoadFrom("svc", config.MapLookup(map[string]string{"MONGODB_URI": uri}))
+			require.ErrorIs(t, err, config.ErrInvalid)
+			assert.Contains(t, err.Error(), "MONGODB_URI")
+			assert.NotContains(t, err.Error(), "s3cret")
+			assert.Contains(t, err.Error(), "xxxxx@")
+		})
+	}
+}
+
+func TestEnvServiceVariables(t *testing.T) {
+	env := config.NewEnv(config.MapLookup(map[string]string{
+		"BATCH":   "12",
+		"NAME":    " x ",
+		"WORKERS": "zero",
+	}))
+	assert.Equal(t, 12, env.Int("BATCH", 1, 1, 100))
+	assert.Equal(t, "x", env.Required("NAME"))
+	assert.Equal(t, 3, env.Int("MISSING", 3, 1, 100))
+	require.NoError(t, env.Err())
+
+	assert.Equal(t, "", env.Required("TOKEN"))
+	err := env.Err()
+	require.ErrorIs(t, err, config.ErrInvalid)
+	assert.Contains(t, err.Error(), "TOKEN")
+	assert.Contains(t, err.Error(), "required")
+
+	// The first error is kept.
+	assert.Equal(t, 4, env.Int("WORKERS", 4, 1, 10))
+	assert.Contains(t, env.Err().Error(), "TOKEN")
+}
+
+func TestValidateTopic(t *testing.T) {
+	require.NoError(t, config.ValidateTopic("T", "a.b_c-D9"))
+	for _, bad := range []string{"", ".", "..", "a b", "a/b", string(make([]byte, 250))} {
+		err := config.ValidateTopic("T", bad)
+		require.Errorf(t, err, "%q", bad)
+		assert.ErrorIs(t, err, config.ErrInvalid)
+	}
+}

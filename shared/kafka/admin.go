@@ -1,0 +1,58 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/IBM/sarama"
+)
+
+// TopicConfig describes a topic a service creates for itself.
+type TopicConfig struct {
+	Name              string
+	Partitions        int32
+	ReplicationFactor int16
+}
+
+// EnsureTopic creates topic if it does not exist yet; an existing topic is
+// left as it is (its partition count may differ: say so in the logs of the
+// caller, never repartition silently, since that moves keys). It retries
+// until the brokers answer or ctx ends.
+func EnsureTopic(ctx context.Context, brokers []string, topic TopicConfig) (created bool, err error) {
+	cfg := sarama.NewConfig()
+	cfg.ClientID = "event-processor-admin"
+	wait := 250 * time.Millisecond
+	for {
+		created, err = ensureTopic(brokers, cfg, topic)
+		if err == nil {
+			return created, nil
+		}
+		select {
+		case <-ctx.Done():
+			return false, fmt.Errorf("kafka: ensure topic %s: %w", topic.Name, errors.Join(ctx.Err(), err))
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 5*time.Second)
+	}
+}
+
+func ensureTopic(brokers []string, cfg *sarama.Config, topic TopicConfig) (bool, error) {
+	admin, err := sarama.NewClusterAdmin(brokers, cfg)
+	if err != nil {
+		return false, err
+	}
+	defer func() { _ = admin.Close() }()
+	err = admin.CreateTopic(topic.Name, &sarama.TopicDetail{
+		NumPartitions:     topic.Partitions,
+		ReplicationFactor: topic.ReplicationFactor,
+	}, false)
+	if errors.Is(err, sarama.ErrTopicAlreadyExists) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, nil
+}
