@@ -205,7 +205,7 @@ func TestShutdown(t *testing.T) {
 		h.publish(newMessage("m-shutdown", "agg-3", "corr-d"))
 		waitAttempts(t, attempted, 3)
 
-		err, took := h.stop()
+		took, err := h.stop()
 		require.NoError(t, err)
 		assert.Less(t, took, cfg.CloseTimeout, "Run returns within CloseTimeout")
 
@@ -236,7 +236,7 @@ func TestShutdown(t *testing.T) {
 		h.publish(newMessage("m-late", "agg-4", ""))
 		waitAttempts(t, started, 1)
 
-		err, _ := h.stop()
+		_, err := h.stop()
 		require.NoError(t, err)
 		assert.Equal(t, outcome{uuid: "m-late", acked: false}, h.nextOutcome())
 		assertNoAck(t, h)

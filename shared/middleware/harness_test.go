@@ -211,17 +211,17 @@ func (h *harness) start() {
 }
 
 // stop cancels Run's context and returns Run's error and how long it took.
-func (h *harness) stop() (error, time.Duration) {
+func (h *harness) stop() (time.Duration, error) {
 	h.t.Helper()
 	began := time.Now()
 	h.cancel()
 	select {
 	case err := <-h.runErr:
 		h.cancel = nil
-		return err, time.Since(began)
+		return time.Since(began), err
 	case <-time.After(wait):
 		h.t.Fatal("Run did not return after its context was cancelled")
-		return nil, 0
+		return 0, nil
 	}
 }
 
