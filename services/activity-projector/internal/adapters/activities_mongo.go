@@ -74,13 +74,17 @@ type memberDocument struct {
 // indexes.
 func NewActivitiesMongoRepository(ctx context.Context, db *mongo.Database) (*ActivitiesMongoRepository, error) {
 	coll := db.Collection(ActivitiesCollection)
-	_, err := coll.Indexes().CreateMany(ctx, []mongo.IndexModel{
+	// One index per command: FerretDB v1.24 panics (and drops the
+	// connection) on a createIndexes command naming two or more indexes
+	// that already exist, which is every restart of the service.
+	for _, index := range []mongo.IndexModel{
 		{Keys: bson.D{{Key: "creator_id", Value: 1}}, Options: options.Index().SetName("creator_id")},
 		{Keys: bson.D{{Key: "status", Value: 1}, {Key: "starts_at", Value: 1}}, Options: options.Index().SetName("status_starts_at")},
 		{Keys: bson.D{{Key: "participants.user_id", Value: 1}}, Options: options.Index().SetName("participants_user_id")},
-	})
-	if err != nil {
-		return nil, err
+	} {
+		if _, err := coll.Indexes().CreateOne(ctx, index); err != nil {
+			return nil, err
+		}
 	}
 	return readmodel.NewRepository(readmodel.NewStore[activityDocument](coll), activityToDomain, activityFromDomain), nil
 }

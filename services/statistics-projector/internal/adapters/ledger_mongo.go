@@ -85,12 +85,27 @@ func NewLedgerMongo(ctx context.Context, db *mongo.Database) (*LedgerMongo, erro
 func (l *LedgerMongo) Apply(ctx context.Context, c stats.Contribution) (bool, error) {
 	const attempts = 20
 	coll := l.db.Collection(c.Collection)
+	// recorded is set once this call has inserted c's ledger entry: c is
+	// then counted exactly once, by this call or by a writer that found the
+	// entry pending and completed it, and either way this call applied it.
+	recorded := false
 	for range attempts {
 		seq, err := l.seq(ctx, coll, c.DocID)
 		if err != nil {
 			return false, err
 		}
-		next, mine, err := l.entries(ctx, c, seq)
+		// c's own entry first: entries are never removed, so if it is
+		// recorded at seq+1 the lookup of seq+1 below finds it too.
+		mine, err := l.entry(ctx, c.Key(), bson.D{{Key: "_id", Value: c.ID()}})
+		if err != nil {
+			return false, err
+		}
+		if mine != nil && mine.Seq <= seq {
+			// Already absorbed: recorded by an earlier delivery, or by
+			// this call and completed by another writer.
+			return recorded, nil
+		}
+		next, err := l.entry(ctx, c.Key(), bson.D{{Key: "stat", Value: c.Key()}, {Key: "seq", Value: seq + 1}})
 		if err != nil {
 			return false, err
 		}
@@ -105,7 +120,7 @@ func (l *LedgerMongo) Apply(ctx context.Context, c stats.Contribution) (bool, er
 			continue
 		}
 		if mine != nil {
-			return false, nil // already absorbed: mine.Seq <= seq
+			continue // recorded after the document was read: look again
 		}
 		entry := ledgerEntry{ID: c.ID(), Stat: c.Key(), Seq: seq + 1, Inc: c.Inc, Max: c.Max, Identity: c.Identity}
 		if _, err := l.ledger.InsertOne(ctx, entry); err != nil {
@@ -114,6 +129,7 @@ func (l *LedgerMongo) Apply(ctx context.Context, c stats.Contribution) (bool, er
 			}
 			return false, fmt.Errorf("statistics ledger: record %s: %w", c.ID(), err)
 		}
+		recorded = true
 		err = l.absorb(ctx, coll, c.DocID, entry)
 		if errors.Is(err, errStale) {
 			continue // someone absorbed it for us, or moved on: look again
@@ -139,30 +155,21 @@ func (l *LedgerMongo) seq(ctx context.Context, coll *mongo.Collection, id string
 	return doc.Seq, nil
 }
 
-// entries finds, in one query, the entry following seq (pending, if any)
-// and c's own entry (if recorded).
-func (l *LedgerMongo) entries(ctx context.Context, c stats.Contribution, seq int64) (next, mine *ledgerEntry, err error) {
-	cur, err := l.ledger.Find(ctx, bson.D{{Key: "$or", Value: bson.A{
-		bson.D{{Key: "_id", Value: c.ID()}},
-		bson.D{{Key: "stat", Value: c.Key()}, {Key: "seq", Value: seq + 1}},
-	}}})
+// entry finds the ledger entry of document key matching filter, if any.
+// Two point lookups (by _id, and by the unique (stat, seq)) rather than one
+// $or query: both use an index on MongoDB, and FerretDB cannot push an $or
+// down to PostgreSQL, so it scans and decodes the whole ledger for one
+// (measured: 93 ms per lookup at 1,000 entries, against about 1 ms).
+func (l *LedgerMongo) entry(ctx context.Context, key string, filter bson.D) (*ledgerEntry, error) {
+	var e ledgerEntry
+	err := l.ledger.FindOne(ctx, filter).Decode(&e)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("statistics ledger: read %s: %w", c.Key(), err)
+		return nil, fmt.Errorf("statistics ledger: read %s: %w", key, err)
 	}
-	var found []ledgerEntry
-	if err := cur.All(ctx, &found); err != nil {
-		return nil, nil, fmt.Errorf("statistics ledger: read %s: %w", c.Key(), err)
-	}
-	for i := range found {
-		e := &found[i]
-		if e.Stat == c.Key() && e.Seq == seq+1 {
-			next = e
-		}
-		if e.ID == c.ID() {
-			mine = e
-		}
-	}
-	return next, mine, nil
+	return &e, nil
 }
 
 // errStale means the document was no longer at the sequence the entry

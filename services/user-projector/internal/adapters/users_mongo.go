@@ -53,13 +53,17 @@ type userDocument struct {
 // stall that partition.
 func NewUsersMongoRepository(ctx context.Context, db *mongo.Database) (*UsersMongoRepository, error) {
 	coll := db.Collection(UsersCollection)
-	_, err := coll.Indexes().CreateMany(ctx, []mongo.IndexModel{
+	// One index per command: FerretDB v1.24 panics (and drops the
+	// connection) on a createIndexes command naming two or more indexes
+	// that already exist, which is every restart of the service.
+	for _, index := range []mongo.IndexModel{
 		{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetName("email")},
 		{Keys: bson.D{{Key: "status", Value: 1}}, Options: options.Index().SetName("status")},
 		{Keys: bson.D{{Key: "updated_at", Value: 1}}, Options: options.Index().SetName("updated_at")},
-	})
-	if err != nil {
-		return nil, err
+	} {
+		if _, err := coll.Indexes().CreateOne(ctx, index); err != nil {
+			return nil, err
+		}
 	}
 	return readmodel.NewRepository(readmodel.NewStore[userDocument](coll), userToDomain, userFromDomain), nil
 }

@@ -1,0 +1,534 @@
+package main
+
+import (
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/activityapp/event-processor/shared/app/apptest"
+	"github.com/activityapp/event-processor/shared/debezium/debeziumtest"
+	"github.com/activityapp/event-processor/shared/events"
+	"github.com/activityapp/event-processor/shared/outbox"
+	"github.com/activityapp/event-processor/testkit/mongotest"
+
+	"github.com/activityapp/event-processor/services/activity-projector/internal/adapters"
+	"github.com/activityapp/event-processor/services/activity-projector/internal/domain/activity"
+	"github.com/activityapp/event-processor/services/activity-projector/internal/ports"
+)
+
+const service = "activity-projector"
+
+// starts has sub-millisecond digits and a zone: payload times may carry
+// nanoseconds; the read model keeps milliseconds in UTC.
+var starts = time.Date(2026, 12, 5, 19, 30, 0, 987_654_321, time.FixedZone("CET", 3600))
+
+func TestMain(m *testing.M) {
+	os.Exit(mongotest.Main(m))
+}
+
+// projector is the wired activity-projector on its own Kafka and database.
+type projector struct{ *apptest.Service }
+
+func startProjector(t *testing.T) projector {
+	return projector{apptest.Start(t, service, initRunner, apptest.Options{})}
+}
+
+func (p projector) documents(t *testing.T) map[string]bson.M {
+	return apptest.Documents(t, p.DB, adapters.ActivitiesCollection)
+}
+
+// aggregate writes one activity's events.
+type aggregate struct{ *apptest.Aggregate }
+
+func newActivity(id string) aggregate {
+	return aggregate{&apptest.Aggregate{ID: id, Type: events.AggregateActivity}}
+}
+
+func (a aggregate) created(t *testing.T, p events.ActivityCreatedV1) outbox.Event {
+	p.ActivityID = a.ID
+	return a.Next(t, events.ActivityCreated, p)
+}
+
+func (a aggregate) updated(t *testing.T, p events.ActivityUpdatedV1) outbox.Event {
+	p.ActivityID = a.ID
+	return a.Next(t, events.ActivityUpdated, p)
+}
+
+func (a aggregate) cancelled(t *testing.T, reason string) outbox.Event {
+	return a.Next(t, events.ActivityCancelled, events.ActivityCancelledV1{ActivityID: a.ID, Reason: reason})
+}
+
+func (a aggregate) joined(t *testing.T, userID string) outbox.Event {
+	return a.Next(t, events.ParticipantJoined, events.ParticipantJoinedV1{ActivityID: a.ID, UserID: userID})
+}
+
+func (a aggregate) left(t *testing.T, userID string) outbox.Event {
+	return a.Next(t, events.ParticipantLeft, events.ParticipantLeftV1{ActivityID: a.ID, UserID: userID})
+}
+
+func date(t time.Time) bson.DateTime { return bson.NewDateTimeFromTime(t) }
+
+// clone copies a document and sets fields.
+func clone(d bson.M, set bson.M) bson.M {
+	d = maps.Clone(d)
+	maps.Copy(d, set)
+	return d
+}
+
+func versions(d bson.M, set bson.M) bson.M {
+	return clone(d["field_versions"].(bson.M), set)
+}
+
+func TestProjectsEveryEventType(t *testing.T) {
+	p := startProjector(t)
+	run := newActivity(apptest.UUID(1))
+	creator, ann, ben := apptest.UUID(100), apptest.UUID(101), apptest.UUID(102)
+
+	p.Produce(t, run.created(t, events.ActivityCreatedV1{
+		CreatorID: creator, Title: "Morning run", Description: "5k easy", Category: "running",
+		Location: "Hyde Park", StartsAt: starts, MaxParticipants: 10,
+	}))
+	p.WaitProcessed(t)
+	created := bson.M{
+		"_id": run.ID, "_rev": int64(1),
+		"creator_id": creator, "title": "Morning run", "description": "5k easy", "category": "running",
+		"location": "Hyde Park", "starts_at": date(time.Date(2026, 12, 5, 18, 30, 0, 987_000_000, time.UTC)),
+		"max_participants": int32(10), "status": "scheduled", "cancelled_at": nil,
+		"created_at": date(apptest.At(1)), "updated_at": date(apptest.At(1)),
+		"participants": bson.A{}, "participant_count": int32(0), "members": bson.A{},
+		"version": int64(1),
+		"field_versions": bson.M{
+			"creator_id": int64(1), "title": int64(1), "description": int64(1), "category": int64(1),
+			"location": int64(1), "starts_at": int64(1), "max_participants": int64(1), "status": int64(1),
+			"created_at": int64(1),
+		},
+	}
+	require.Equal(t, map[string]bson.M{run.ID: created}, p.documents(t), "after ActivityCreated")
+
+	p.Produce(t, run.updated(t, events.ActivityUpdatedV1{Title: apptest.Ptr("Long run"), Location: apptest.Ptr(""), MaxParticipants: apptest.Ptr(0)}))
+	p.WaitProcessed(t)
+	updated := clone(created, bson.M{
+		"_rev": int64(2), "title": "Long run", "location": "", "max_participants": int32(0),
+		"updated_at": date(apptest.At(2)), "version": int64(2),
+		"field_versions": versions(created, bson.M{"title": int64(2), "location": int64(2), "max_participants": int64(2)}),
+	})
+	require.Equal(t, map[string]bson.M{run.ID: updated}, p.documents(t), "after ActivityUpdated")
+
+	p.Produce(t, run.joined(t, ben), run.joined(t, ann))
+	p.WaitProcessed(t)
+	joined := clone(updated, bson.M{
+		"_rev": int64(4), "updated_at": date(apptest.At(4)), "version": int64(4),
+		"participants": bson.A{
+			bson.M{"user_id": ben, "joined_at": date(apptest.At(3))},
+			bson.M{"user_id": ann, "joined_at": date(apptest.At(4))},
+		},
+		"participant_count": int32(2),
+		"members": bson.A{
+			bson.M{"user_id": ann, "joined": true, "at": date(apptest.At(4)), "version": int64(4)},
+			bson.M{"user_id": ben, "joined": true, "at": date(apptest.At(3)), "version": int64(3)},
+		},
+	})
+	require.Equal(t, map[string]bson.M{run.ID: joined}, p.documents(t), "after ParticipantJoined")
+
+	p.Produce(t, run.left(t, ben))
+	p.WaitProcessed(t)
+	left := clone(joined, bson.M{
+		"_rev": int64(5), "updated_at": date(apptest.At(5)), "version": int64(5),
+		"participants":      bson.A{bson.M{"user_id": ann, "joined_at": date(apptest.At(4))}},
+		"participant_count": int32(1),
+		"members": bson.A{
+			bson.M{"user_id": ann, "joined": true, "at": date(apptest.At(4)), "version": int64(4)},
+			bson.M{"user_id": ben, "joined": false, "at": date(apptest.At(5)), "version": int64(5)},
+		},
+	})
+	require.Equal(t, map[string]bson.M{run.ID: left}, p.documents(t), "after ParticipantLeft")
+
+	p.Produce(t, run.cancelled(t, "rain"))
+	p.WaitProcessed(t)
+	cancelled := clone(left, bson.M{
+		"_rev": int64(6), "updated_at": date(apptest.At(6)), "version": int64(6),
+		"status": "cancelled", "cancelled_at": date(apptest.At(6)), "cancel_reason": "rain",
+		"field_versions": versions(left, bson.M{"status": int64(6)}),
+	})
+	require.Equal(t, map[string]bson.M{run.ID: cancelled}, p.documents(t), "after ActivityCancelled")
+}
+
+// A restarted projector starts on the database its predecessor set up
+// (its indexes exist already) and carries on where it stopped.
+func TestRestartedProjectorCarriesOn(t *testing.T) {
+	p := startProjector(t)
+	run := newActivity(apptest.UUID(1))
+	p.Produce(t, run.created(t, events.ActivityCreatedV1{CreatorID: apptest.UUID(100), Title: "Run", Category: "running", StartsAt: starts}))
+	p.WaitProcessed(t)
+	p.Restart(t) // a first restart, with nothing to do
+	p.Restart(t)
+
+	p.Produce(t, run.joined(t, apptest.UUID(101)))
+	p.WaitProcessed(t)
+	p.Stop()
+	doc := p.documents(t)[run.ID]
+	assert.Equal(t, "Run", doc["title"])
+	assert.EqualValues(t, 1, doc["participant_count"])
+	assert.EqualValues(t, 2, doc["_rev"])
+}
+
+func TestDuplicatesChangeNothing(t *testing.T) {
+	p := startProjector(t)
+	var stream []outbox.Event
+	for i := range 3 {
+		a := newActivity(apptest.UUID(i + 1))
+		stream = append(stream,
+			a.created(t, events.ActivityCreatedV1{
+				CreatorID: apptest.UUID(100), Title: fmt.Sprintf("Activity %d", i), Category: "yoga", StartsAt: starts,
+			}),
+			a.joined(t, apptest.UUID(101)),
+			a.joined(t, apptest.UUID(102)),
+			a.left(t, apptest.UUID(101)),
+		)
+		if i == 0 {
+			stream = append(stream, a.cancelled(t, ""))
+		}
+	}
+	p.Produce(t, stream...)
+	p.WaitProcessed(t)
+	first := p.documents(t)
+	require.Len(t, first, 3)
+	require.Equal(t, model(t, stream), apptest.Without(first, "_rev"))
+
+	p.Produce(t, stream...)
+	p.WaitProcessed(t)
+	assert.Equal(t, first, p.documents(t), "the same records again change nothing, not even _rev")
+}
+
+func TestOutOfOrderDeliveryNewerStateWins(t *testing.T) {
+	p := startProjector(t)
+	run, swim := newActivity(apptest.UUID(1)), newActivity(apptest.UUID(2))
+	creator, ann, ben := apptest.UUID(100), apptest.UUID(101), apptest.UUID(102)
+
+	runEvents := []outbox.Event{
+		run.created(t, events.ActivityCreatedV1{
+			CreatorID: creator, Title: "Run", Description: "easy", Category: "running", Location: "Park",
+			StartsAt: starts, MaxParticipants: 8,
+		}),
+		run.updated(t, events.ActivityUpdatedV1{Title: apptest.Ptr("Tempo run"), Location: apptest.Ptr("Track")}),
+		run.joined(t, ann),
+		run.left(t, ann),
+		run.joined(t, ben),
+		run.updated(t, events.ActivityUpdatedV1{Title: apptest.Ptr("Race")}),
+	}
+	swimEvents := []outbox.Event{
+		swim.created(t, events.ActivityCreatedV1{CreatorID: creator, Title: "Swim", Category: "swimming", StartsAt: starts}),
+		swim.joined(t, ann),
+		swim.cancelled(t, "closed"),
+	}
+	// Newest first.
+	slices.Reverse(runEvents)
+	slices.Reverse(swimEvents)
+	p.Produce(t, append(runEvents, swimEvents...)...)
+	p.WaitProcessed(t)
+
+	startsUTC := date(time.Date(2026, 12, 5, 18, 30, 0, 987_000_000, time.UTC))
+	assert.Equal(t, map[string]bson.M{
+		run.ID: {
+			"_id": run.ID, "_rev": int64(5), // ann's join, older than her leave, wrote nothing
+			"creator_id": creator, "title": "Race", "description": "easy", "category": "running",
+			"location": "Track", "starts_at": startsUTC, "max_participants": int32(8),
+			"status": "scheduled", "cancelled_at": nil,
+			"created_at": date(apptest.At(1)), "updated_at": date(apptest.At(6)),
+			"participants":      bson.A{bson.M{"user_id": ben, "joined_at": date(apptest.At(5))}},
+			"participant_count": int32(1),
+			"members": bson.A{
+				bson.M{"user_id": ann, "joined": false, "at": date(apptest.At(4)), "version": int64(4)},
+				bson.M{"user_id": ben, "joined": true, "at": date(apptest.At(5)), "version": int64(5)},
+			},
+			"version": int64(6),
+			"field_versions": bson.M{
+				"creator_id": int64(1), "title": int64(6), "description": int64(1), "category": int64(1),
+				"location": int64(2), "starts_at": int64(1), "max_participants": int64(1), "status": int64(1),
+				"created_at": int64(1),
+			},
+		},
+		swim.ID: {
+			"_id": swim.ID, "_rev": int64(3),
+			"creator_id": creator, "title": "Swim", "description": "", "category": "swimming",
+			"location": "", "starts_at": startsUTC, "max_participants": int32(0),
+			"status": "cancelled", "cancelled_at": date(apptest.At(3)), "cancel_reason": "closed",
+			"created_at": date(apptest.At(1)), "updated_at": date(apptest.At(3)),
+			"participants":      bson.A{bson.M{"user_id": ann, "joined_at": date(apptest.At(2))}},
+			"participant_count": int32(1),
+			"members": bson.A{
+				bson.M{"user_id": ann, "joined": true, "at": date(apptest.At(2)), "version": int64(2)},
+			},
+			"version": int64(3),
+			"field_versions": bson.M{
+				"creator_id": int64(1), "title": int64(1), "description": int64(1), "category": int64(1),
+				"location": int64(1), "starts_at": int64(1), "max_participants": int64(1), "status": int64(3),
+				"created_at": int64(1),
+			},
+		},
+	}, p.documents(t), "the newest write wins per field and per member; older events fill the rest; a late create cannot reschedule")
+}
+
+func TestConcurrentDeliveryFromAllPartitions(t *testing.T) {
+	const activities, eventsPerActivity = 50, 6
+	r := rand.New(rand.NewPCG(5, 6))
+	streams := randomStreams(t, r, activities, eventsPerActivity)
+	stream := apptest.Interleave(r, streams)
+	require.Len(t, stream, activities*eventsPerActivity)
+
+	p := startProjector(t)
+	began := time.Now()
+	p.Produce(t, stream...)
+	offsets := p.WaitProcessed(t)
+	t.Logf("%d events over %d partitions projected in %v", len(stream), len(offsets), time.Since(began))
+	assert.GreaterOrEqual(t, len(offsets), 10, "the activities are spread over the partitions: %v", offsets)
+
+	assert.Equal(t, model(t, stream), apptest.Without(p.documents(t), "_rev"))
+}
+
+// Replaying the same events into a fresh read model, in another order that
+// keeps each activity's events in order, every event twice, gives
+// identical documents: the read model depends on the events only.
+func TestReplayIntoFreshReadModelGivesIdenticalDocuments(t *testing.T) {
+	const activities, eventsPerActivity = 30, 6
+	r := rand.New(rand.NewPCG(7, 8))
+	streams := randomStreams(t, r, activities, eventsPerActivity)
+
+	a, b := startProjector(t), startProjector(t)
+	orderA := apptest.Interleave(r, streams)
+	twice := make([][]outbox.Event, len(streams))
+	for i, s := range streams {
+		// A redelivery replays a partition from an older offset.
+		twice[i] = append(slices.Clone(s), s...)
+	}
+	orderB := apptest.Interleave(r, twice)
+
+	a.Produce(t, orderA...)
+	b.Produce(t, orderB...)
+	a.WaitProcessed(t)
+	b.WaitProcessed(t)
+
+	docsA, docsB := apptest.Without(a.documents(t), "_rev"), apptest.Without(b.documents(t), "_rev")
+	require.Len(t, docsA, activities)
+	assert.Equal(t, docsA, docsB)
+	assert.Equal(t, model(t, orderA), docsA)
+}
+
+func TestInvalidRecordsGoToThePoisonQueue(t *testing.T) {
+	p := startProjector(t)
+	run, swim, yoga := newActivity(apptest.UUID(1)), newActivity(apptest.UUID(2)), newActivity(apptest.UUID(3))
+	creator, ann := apptest.UUID(100), apptest.UUID(101)
+	valid := events.ActivityCreatedV1{CreatorID: creator, Title: "Run", Category: "running", StartsAt: starts}
+
+	// run: a record that is no JSON at all, then its creation.
+	runCreated := run.created(t, valid)
+	runKey := debeziumtest.Key(runCreated)
+	p.ProduceRaw(t, runKey, []byte("not json"))
+	p.Produce(t, runCreated)
+
+	// swim: a join whose activity_id is another activity, then a join.
+	swimInvalid := swim.Next(t, events.ParticipantJoined, events.ParticipantJoinedV1{ActivityID: run.ID, UserID: ann})
+	swimJoined := swim.joined(t, ann)
+	p.Produce(t, swimInvalid, swimJoined)
+
+	// yoga: a schema version this build does not know, then a creation.
+	yogaFuture := yoga.joined(t, ann)
+	yogaFuture.SchemaVersion = 2
+	yogaCreated := yoga.created(t, valid)
+	p.Produce(t, yogaFuture, yogaCreated)
+
+	p.WaitProcessed(t)
+
+	p.ExpectPoisoned(t, ports.HandlerName,
+		apptest.Poison{Key: runKey, Value: []byte("not json"), Reason: "not JSON"},
+		apptest.Poison{Key: debeziumtest.Key(swimInvalid), Value: debeziumtest.Envelope(swimInvalid), Reason: "does not match aggregate_id"},
+		apptest.Poison{Key: debeziumtest.Key(yogaFuture), Value: debeziumtest.Envelope(yogaFuture), Reason: "schema_version"},
+	)
+
+	docs := p.documents(t)
+	require.Len(t, docs, 3, "the events after each bad record were projected")
+	assert.Equal(t, "Run", docs[run.ID]["title"])
+	assert.Equal(t, bson.A{bson.M{"user_id": ann, "joined_at": date(apptest.At(2))}}, docs[swim.ID]["participants"],
+		"only the valid join")
+	assert.Equal(t, bson.A{}, docs[yoga.ID]["members"], "the unknown schema version wrote nothing")
+	assert.Equal(t, "Run", docs[yoga.ID]["title"])
+}
+
+// randomStreams makes n valid activity histories of perActivity events:
+// ActivityCreated, then updates, joins and leaves of a small pool of users
+// (so some rejoin), and sometimes a final ActivityCancelled.
+func randomStreams(t *testing.T, r *rand.Rand, n, perActivity int) [][]outbox.Event {
+	t.Helper()
+	word := func(prefix string) string { return fmt.Sprintf("%s %d", prefix, r.IntN(1000)) }
+	maybe := func(s string) string {
+		if r.IntN(4) == 0 {
+			return ""
+		}
+		return s
+	}
+	startsAt := func() time.Time {
+		return starts.Add(time.Duration(r.IntN(30*24*3600)) * time.Second).Add(time.Duration(r.IntN(1e9)))
+	}
+	categories := []string{"running", "yoga", "chess", "climbing"}
+	pool := []string{apptest.UUID(101), apptest.UUID(102), apptest.UUID(103), apptest.UUID(104), apptest.UUID(105)}
+
+	streams := make([][]outbox.Event, n)
+	for i := range streams {
+		a := newActivity(fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", r.Uint32(), r.IntN(1<<16), r.IntN(1<<12), r.IntN(1<<12), r.Uint64()&(1<<48-1)))
+		s := []outbox.Event{a.created(t, events.ActivityCreatedV1{
+			CreatorID: pool[r.IntN(len(pool))], Title: word("Title"), Description: maybe(word("Description")),
+			Category: categories[r.IntN(len(categories))], Location: maybe(word("Location")),
+			StartsAt: startsAt(), MaxParticipants: r.IntN(3) * 5,
+		})}
+		cancelled := r.IntN(4) == 0
+		joined := map[string]bool{}
+		for len(s) < perActivity-1 || (len(s) < perActivity && !cancelled) {
+			var current []string
+			for _, u := range pool {
+				if joined[u] {
+					current = append(current, u)
+				}
+			}
+			switch k := r.IntN(10); {
+			case k < 3:
+				p := events.ActivityUpdatedV1{}
+				for p.Title == nil && p.Description == nil && p.Category == nil && p.Location == nil &&
+					p.StartsAt == nil && p.MaxParticipants == nil {
+					if r.IntN(3) == 0 {
+						p.Title = apptest.Ptr(word("Title"))
+					}
+					if r.IntN(3) == 0 {
+						p.Description = apptest.Ptr(maybe(word("Description")))
+					}
+					if r.IntN(4) == 0 {
+						p.Category = apptest.Ptr(categories[r.IntN(len(categories))])
+					}
+					if r.IntN(3) == 0 {
+						p.Location = apptest.Ptr(maybe(word("Location")))
+					}
+					if r.IntN(4) == 0 {
+						p.StartsAt = apptest.Ptr(startsAt())
+					}
+					if r.IntN(4) == 0 {
+						p.MaxParticipants = apptest.Ptr(r.IntN(4) * 5)
+					}
+				}
+				s = append(s, a.updated(t, p))
+			case k < 6 && len(current) > 0:
+				u := current[r.IntN(len(current))]
+				joined[u] = false
+				s = append(s, a.left(t, u))
+			case len(current) < len(pool):
+				var free []string
+				for _, u := range pool {
+					if !joined[u] {
+						free = append(free, u)
+					}
+				}
+				u := free[r.IntN(len(free))]
+				joined[u] = true
+				s = append(s, a.joined(t, u))
+			}
+		}
+		if cancelled {
+			s = append(s, a.cancelled(t, maybe(word("reason"))))
+		}
+		// Sub-millisecond, irregular times.
+		for j := range s {
+			s[j].CreatedAt = s[j].CreatedAt.Add(time.Duration(r.IntN(59_000_000)) * time.Microsecond)
+		}
+		streams[i] = s
+	}
+	return streams
+}
+
+// model applies evs in order with the domain package, in memory, and
+// returns the documents the read model must hold (without _rev).
+func model(t *testing.T, evs []outbox.Event) map[string]bson.M {
+	t.Helper()
+	all := map[string]*activity.Activity{}
+	for _, ev := range evs {
+		a := all[ev.AggregateID]
+		if a == nil {
+			a = &activity.Activity{ID: ev.AggregateID}
+			all[ev.AggregateID] = a
+		}
+		switch ev.EventType {
+		case events.ActivityCreated:
+			a.Create(ev.AggregateVersion, ev.CreatedAt, decode[events.ActivityCreatedV1](t, ev))
+		case events.ActivityUpdated:
+			a.Update(ev.AggregateVersion, ev.CreatedAt, decode[events.ActivityUpdatedV1](t, ev))
+		case events.ActivityCancelled:
+			a.Cancel(ev.AggregateVersion, ev.CreatedAt, decode[events.ActivityCancelledV1](t, ev))
+		case events.ParticipantJoined:
+			a.Join(ev.AggregateVersion, ev.CreatedAt, decode[events.ParticipantJoinedV1](t, ev))
+		case events.ParticipantLeft:
+			a.Leave(ev.AggregateVersion, ev.CreatedAt, decode[events.ParticipantLeftV1](t, ev))
+		default:
+			t.Fatalf("unexpected event type %s", ev.EventType)
+		}
+	}
+	out := make(map[string]bson.M, len(all))
+	for id, a := range all {
+		out[id] = document(*a)
+	}
+	return out
+}
+
+func decode[P events.Payload](t *testing.T, ev outbox.Event) P {
+	t.Helper()
+	p, err := events.Decode[P](ev)
+	require.NoError(t, err)
+	return p
+}
+
+// document is a as docs/events.md describes the stored activity, without
+// _rev: participants earliest first, members by user id.
+func document(a activity.Activity) bson.M {
+	optionalDate := func(t time.Time) any {
+		if t.IsZero() {
+			return nil
+		}
+		return date(t)
+	}
+	d := bson.M{
+		"_id": a.ID, "creator_id": a.CreatorID, "title": a.Title, "description": a.Description,
+		"category": a.Category, "location": a.Location, "starts_at": optionalDate(a.StartsAt),
+		"max_participants": int32(a.MaxParticipants), "status": string(a.Status), "cancelled_at": nil,
+		"created_at": optionalDate(a.CreatedAt), "updated_at": date(a.UpdatedAt),
+		"version": a.Version, "field_versions": nil,
+	}
+	if a.CancelledAt != nil {
+		d["cancelled_at"] = date(*a.CancelledAt)
+	}
+	if a.CancelReason != "" {
+		d["cancel_reason"] = a.CancelReason
+	}
+	participants := bson.A{}
+	for _, p := range a.Participants() {
+		participants = append(participants, bson.M{"user_id": p.UserID, "joined_at": date(p.JoinedAt)})
+	}
+	d["participants"], d["participant_count"] = participants, int32(len(participants))
+	members := bson.A{}
+	for _, id := range slices.Sorted(maps.Keys(a.Members)) {
+		m := a.Members[id]
+		members = append(members, bson.M{"user_id": id, "joined": m.Joined, "at": date(m.At), "version": m.Version})
+	}
+	d["members"] = members
+	if a.Versions != nil {
+		fv := bson.M{}
+		for k, v := range a.Versions {
+			fv[k] = v
+		}
+		d["field_versions"] = fv
+	}
+	return d
+}

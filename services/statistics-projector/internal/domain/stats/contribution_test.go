@@ -1,0 +1,235 @@
+package stats_test
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/activityapp/event-processor/shared/events"
+	"github.com/activityapp/event-processor/shared/fault"
+	"github.com/activityapp/event-processor/shared/outbox"
+
+	"github.com/activityapp/event-processor/services/statistics-projector/internal/domain/stats"
+)
+
+const (
+	eventID    = "0f8fad5b-d9cb-469f-a165-70867728950e"
+	userID     = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+	otherUser  = "16fd2706-8baf-433b-82eb-8c7fada847da"
+	activityID = "886313e1-3b8a-5372-9b90-0c9aee199e5d"
+)
+
+// createdAt is late in the evening in New York: already the next day in UTC,
+// and with microseconds the read models do not keep.
+var createdAt = time.Date(2026, 11, 27, 22, 15, 30, 123456000, time.FixedZone("EST", -5*3600))
+
+// utcAt is createdAt as the statistics keep it: UTC, milliseconds.
+var utcAt = time.Date(2026, 11, 28, 3, 15, 30, 123000000, time.UTC)
+
+func event(eventType, aggregateID string, payload string) outbox.Event {
+	aggType := events.AggregateActivity
+	if eventType == events.UserCreated || eventType == events.UserUpdated || eventType == events.UserDeleted {
+		aggType = events.AggregateUser
+	}
+	return outbox.Event{
+		EventID: eventID, AggregateID: aggregateID, AggregateType: aggType, AggregateVersion: 3,
+		EventType: eventType, SchemaVersion: 1, Payload: json.RawMessage(payload),
+		Metadata:  outbox.Metadata{CorrelationID: "corr-1"},
+		CreatedAt: createdAt,
+	}
+}
+
+func daily(eventType string) stats.Contribution {
+	return stats.Contribution{
+		EventID: eventID, Collection: stats.DailyStatistics, DocID: "2026-11-28/" + eventType,
+		Inc:      map[string]int64{stats.Count: 1},
+		Identity: map[string]string{"day": "2026-11-28", "event_type": eventType},
+	}
+}
+
+func user(id string, created, joined, left int64) stats.Contribution {
+	return stats.Contribution{
+		EventID: eventID, Collection: stats.UserStatistics, DocID: id,
+		Inc: map[string]int64{
+			stats.ActivitiesCreated: created, stats.ActivitiesJoined: joined, stats.ActivitiesLeft: left,
+		},
+		Max:      map[string]time.Time{stats.LastActivityAt: utcAt},
+		Identity: map[string]string{"user_id": id},
+	}
+}
+
+func TestContributionsOfEveryEventType(t *testing.T) {
+	tests := []struct {
+		name string
+		ev   outbox.Event
+		want []stats.Contribution
+	}{
+		{
+			"UserCreated counts for the day and touches the user",
+			event(events.UserCreated, userID, `{"user_id":"`+userID+`","email":"ada@example.com","username":"ada"}`),
+			[]stats.Contribution{daily(events.UserCreated), user(userID, 0, 0, 0)},
+		},
+		{
+			"UserUpdated touches the user",
+			event(events.UserUpdated, userID, `{"user_id":"`+userID+`","city":"Paris"}`),
+			[]stats.Contribution{daily(events.UserUpdated), user(userID, 0, 0, 0)},
+		},
+		{
+			"UserDeleted touches the user",
+			event(events.UserDeleted, userID, `{"user_id":"`+userID+`","reason":"requested"}`),
+			[]stats.Contribution{daily(events.UserDeleted), user(userID, 0, 0, 0)},
+		},
+		{
+			"ActivityCreated counts for the creator",
+			event(events.ActivityCreated, activityID, `{"activity_id":"`+activityID+`","creator_id":"`+otherUser+
+				`","title":"Run","category":"sport","starts_at":"2026-12-01T08:00:00Z"}`),
+			[]stats.Contribution{daily(events.ActivityCreated), user(otherUser, 1, 0, 0)},
+		},
+		{
+			"ActivityUpdated counts only per day",
+			event(events.ActivityUpdated, activityID, `{"activity_id":"`+activityID+`","title":"Long run"}`),
+			[]stats.Contribution{daily(events.ActivityUpdated)},
+		},
+		{
+			"ActivityCancelled counts only per day",
+			event(events.ActivityCancelled, activityID, `{"activity_id":"`+activityID+`","reason":"rain"}`),
+			[]stats.Contribution{daily(events.ActivityCancelled)},
+		},
+		{
+			"ParticipantJoined counts for the participant",
+			event(events.ParticipantJoined, activityID, `{"activity_id":"`+activityID+`","user_id":"`+otherUser+`"}`),
+			[]stats.Contribution{daily(events.ParticipantJoined), user(otherUser, 0, 1, 0)},
+		},
+		{
+			"ParticipantLeft counts for the participant",
+			event(events.ParticipantLeft, activityID, `{"activity_id":"`+activityID+`","user_id":"`+otherUser+`"}`),
+			[]stats.Contribution{daily(events.ParticipantLeft), user(otherUser, 0, 0, 1)},
+		},
+	}
+	covered := map[string]bool{}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := stats.Contributions(tt.ev)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+		covered[tt.ev.EventType] = true
+	}
+	for _, et := range stats.EventTypes {
+		assert.True(t, covered[et], "event type %s has no test", et)
+	}
+}
+
+// EventTypes is exactly the catalogue: the fan-out registers for these.
+func TestEventTypesAreTheCatalogue(t *testing.T) {
+	assert.ElementsMatch(t, []string{
+		events.UserCreated, events.UserUpdated, events.UserDeleted,
+		events.ActivityCreated, events.ActivityUpdated, events.ActivityCancelled,
+		events.ParticipantJoined, events.ParticipantLeft,
+	}, stats.EventTypes)
+}
+
+// The day is the UTC day of created_at, whatever zone it came in, and the
+// boundaries belong to the day they start.
+func TestDailyDocumentIsTheUTCDay(t *testing.T) {
+	payload := `{"activity_id":"` + activityID + `","reason":"rain"}`
+	tests := []struct {
+		at  time.Time
+		day string
+	}{
+		{time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC), "2026-11-27"},
+		{time.Date(2026, 11, 27, 23, 59, 59, 999999999, time.UTC), "2026-11-27"},
+		{time.Date(2026, 11, 28, 0, 30, 0, 0, time.FixedZone("CET", 3600)), "2026-11-27"},
+		{time.Date(2026, 11, 27, 19, 0, 0, 0, time.FixedZone("EST", -5*3600)), "2026-11-28"},
+		{time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), "2027-01-01"},
+	}
+	for _, tt := range tests {
+		ev := event(events.ActivityCancelled, activityID, payload)
+		ev.CreatedAt = tt.at
+		cs, err := stats.Contributions(ev)
+		require.NoError(t, err)
+		require.Len(t, cs, 1)
+		assert.Equal(t, tt.day+"/ActivityCancelled", cs[0].DocID, "created_at %v", tt.at)
+		assert.Equal(t, map[string]string{"day": tt.day, "event_type": "ActivityCancelled"}, cs[0].Identity)
+	}
+}
+
+func TestLastActivityAtIsUTCMilliseconds(t *testing.T) {
+	ev := event(events.UserUpdated, userID, `{"user_id":"`+userID+`","city":"Paris"}`)
+	cs, err := stats.Contributions(ev)
+	require.NoError(t, err)
+	require.Len(t, cs, 2)
+	at := cs[1].Max[stats.LastActivityAt]
+	assert.Equal(t, time.UTC, at.Location())
+	assert.True(t, at.Equal(utcAt), "last_activity_at = %v, want %v", at, utcAt)
+}
+
+func TestInvalidPayloadIsPermanent(t *testing.T) {
+	tests := map[string]outbox.Event{
+		"UserCreated without email": event(events.UserCreated, userID, `{"user_id":"`+userID+`","username":"ada"}`),
+		"UserCreated of another aggregate": event(events.UserCreated, userID,
+			`{"user_id":"`+otherUser+`","email":"a@b","username":"ada"}`),
+		"UserUpdated changing nothing":    event(events.UserUpdated, userID, `{"user_id":"`+userID+`"}`),
+		"UserDeleted without user_id":     event(events.UserDeleted, userID, `{}`),
+		"ActivityCreated without creator": event(events.ActivityCreated, activityID, `{"activity_id":"`+activityID+`","title":"Run","category":"sport","starts_at":"2026-12-01T08:00:00Z"}`),
+		"ActivityUpdated changing nothing": event(events.ActivityUpdated, activityID,
+			`{"activity_id":"`+activityID+`"}`),
+		"ActivityCancelled of another aggregate": event(events.ActivityCancelled, activityID,
+			`{"activity_id":"`+otherUser+`"}`),
+		"ParticipantJoined without user":  event(events.ParticipantJoined, activityID, `{"activity_id":"`+activityID+`"}`),
+		"ParticipantLeft without user":    event(events.ParticipantLeft, activityID, `{"activity_id":"`+activityID+`"}`),
+		"payload not JSON":                event(events.ParticipantLeft, activityID, `{"activity_id":`),
+		"payload not an object":           event(events.UserCreated, userID, `[1,2]`),
+		"counter of the wrong type":       event(events.ActivityCreated, activityID, `{"activity_id":"`+activityID+`","creator_id":7}`),
+		"daily-only type, invalid anyway": event(events.ActivityCancelled, activityID, `{"reason":"x"}`),
+	}
+	schema2 := event(events.UserCreated, userID, `{"user_id":"`+userID+`","email":"a@b","username":"ada"}`)
+	schema2.SchemaVersion = 2
+	tests["schema version 2"] = schema2
+	for name, ev := range tests {
+		t.Run(name, func(t *testing.T) {
+			cs, err := stats.Contributions(ev)
+			require.Error(t, err)
+			assert.True(t, fault.IsPermanent(err), "error %v is not permanent", err)
+			assert.True(t, errors.Is(err, events.ErrInvalidPayload), "error %v does not wrap ErrInvalidPayload", err)
+			assert.Contains(t, err.Error(), ev.EventID, "the error names the event")
+			assert.Empty(t, cs)
+		})
+	}
+}
+
+func TestKeyAndID(t *testing.T) {
+	u := stats.Contribution{EventID: eventID, Collection: stats.UserStatistics, DocID: userID}
+	assert.Equal(t, "user_statistics/"+userID, u.Key())
+	assert.Equal(t, "user_statistics/"+userID+"/"+eventID, u.ID())
+
+	d := stats.Contribution{EventID: eventID, Collection: stats.DailyStatistics, DocID: "2026-11-27/UserCreated"}
+	assert.Equal(t, "daily_statistics/2026-11-27/UserCreated", d.Key())
+	assert.Equal(t, "daily_statistics/2026-11-27/UserCreated/"+eventID, d.ID())
+}
+
+// One event's contributions go to different documents, so their keys (and
+// with them their partitions) and identities differ; the same event always
+// gives the same identities, which is what makes a redelivery a duplicate.
+func TestContributionsAreDeterministic(t *testing.T) {
+	ev := event(events.ParticipantJoined, activityID, `{"activity_id":"`+activityID+`","user_id":"`+otherUser+`"}`)
+	a, err := stats.Contributions(ev)
+	require.NoError(t, err)
+	b, err := stats.Contributions(ev)
+	require.NoError(t, err)
+	assert.Equal(t, a, b)
+	require.Len(t, a, 2)
+	assert.NotEqual(t, a[0].Key(), a[1].Key())
+	assert.NotEqual(t, a[0].ID(), a[1].ID())
+
+	other := ev
+	other.EventID = "a7d1a1f8-1111-4a5e-9b1b-5c6f1d9a0c11"
+	c, err := stats.Contributions(other)
+	require.NoError(t, err)
+	assert.Equal(t, a[0].Key(), c[0].Key(), "same document")
+	assert.NotEqual(t, a[0].ID(), c[0].ID(), "another contribution")
+}

@@ -1,0 +1,391 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/activityapp/event-processor/shared/app/apptest"
+	"github.com/activityapp/event-processor/shared/debezium/debeziumtest"
+	"github.com/activityapp/event-processor/shared/events"
+	"github.com/activityapp/event-processor/shared/outbox"
+	"github.com/activityapp/event-processor/testkit/mongotest"
+
+	"github.com/activityapp/event-processor/services/user-projector/internal/adapters"
+	"github.com/activityapp/event-processor/services/user-projector/internal/domain/user"
+	"github.com/activityapp/event-processor/services/user-projector/internal/ports"
+)
+
+const service = "user-projector"
+
+func TestMain(m *testing.M) {
+	os.Exit(mongotest.Main(m))
+}
+
+// projector is the wired user-projector on its own Kafka and database.
+type projector struct{ *apptest.Service }
+
+func startProjector(t *testing.T) projector {
+	return projector{apptest.Start(t, service, initRunner, apptest.Options{})}
+}
+
+func (p projector) documents(t *testing.T) map[string]bson.M {
+	return apptest.Documents(t, p.DB, adapters.UsersCollection)
+}
+
+func user_(id string) *apptest.Aggregate {
+	return &apptest.Aggregate{ID: id, Type: events.AggregateUser}
+}
+
+func date(t time.Time) bson.DateTime { return bson.NewDateTimeFromTime(t) }
+
+func TestProjectsEveryEventType(t *testing.T) {
+	p := startProjector(t)
+	ada, bob := user_(apptest.UUID(1)), user_(apptest.UUID(2))
+
+	p.Produce(t,
+		ada.Next(t, events.UserCreated, events.UserCreatedV1{
+			UserID: ada.ID, Email: "ada@example.com", Username: "ada", FullName: "Ada Lovelace", City: "London",
+		}),
+		bob.Next(t, events.UserCreated, events.UserCreatedV1{UserID: bob.ID, Email: "bob@example.com", Username: "bob"}),
+	)
+	p.WaitProcessed(t)
+	adaCreated := bson.M{
+		"_id": ada.ID, "_rev": int64(1),
+		"email": "ada@example.com", "username": "ada", "full_name": "Ada Lovelace", "city": "London",
+		"status": "active", "created_at": date(apptest.At(1)), "updated_at": date(apptest.At(1)), "deleted_at": nil,
+		"version": int64(1),
+		"field_versions": bson.M{
+			"email": int64(1), "username": int64(1), "full_name": int64(1), "city": int64(1),
+			"status": int64(1), "created_at": int64(1),
+		},
+	}
+	bobCreated := bson.M{
+		"_id": bob.ID, "_rev": int64(1),
+		"email": "bob@example.com", "username": "bob", "full_name": "", "city": "",
+		"status": "active", "created_at": date(apptest.At(1)), "updated_at": date(apptest.At(1)), "deleted_at": nil,
+		"version": int64(1),
+		"field_versions": bson.M{
+			"email": int64(1), "username": int64(1), "full_name": int64(1), "city": int64(1),
+			"status": int64(1), "created_at": int64(1),
+		},
+	}
+	require.Equal(t, map[string]bson.M{ada.ID: adaCreated, bob.ID: bobCreated}, p.documents(t), "after UserCreated")
+
+	p.Produce(t, ada.Next(t, events.UserUpdated, events.UserUpdatedV1{
+		UserID: ada.ID, Email: apptest.Ptr("ada@lovelace.org"), City: apptest.Ptr(""),
+	}))
+	p.WaitProcessed(t)
+	adaUpdated := bson.M{
+		"_id": ada.ID, "_rev": int64(2),
+		"email": "ada@lovelace.org", "username": "ada", "full_name": "Ada Lovelace", "city": "",
+		"status": "active", "created_at": date(apptest.At(1)), "updated_at": date(apptest.At(2)), "deleted_at": nil,
+		"version": int64(2),
+		"field_versions": bson.M{
+			"email": int64(2), "username": int64(1), "full_name": int64(1), "city": int64(2),
+			"status": int64(1), "created_at": int64(1),
+		},
+	}
+	require.Equal(t, map[string]bson.M{ada.ID: adaUpdated, bob.ID: bobCreated}, p.documents(t), "after UserUpdated")
+
+	p.Produce(t, ada.Next(t, events.UserDeleted, events.UserDeletedV1{UserID: ada.ID, Reason: "requested"}))
+	p.WaitProcessed(t)
+	adaDeleted := bson.M{
+		"_id": ada.ID, "_rev": int64(3),
+		"email": "", "username": "", "full_name": "", "city": "",
+		"status": "deleted", "created_at": date(apptest.At(1)), "updated_at": date(apptest.At(3)),
+		"deleted_at": date(apptest.At(3)), "deletion_reason": "requested",
+		"version": int64(3),
+		"field_versions": bson.M{
+			"email": int64(3), "username": int64(3), "full_name": int64(3), "city": int64(3),
+			"status": int64(3), "created_at": int64(1),
+		},
+	}
+	require.Equal(t, map[string]bson.M{ada.ID: adaDeleted, bob.ID: bobCreated}, p.documents(t), "after UserDeleted")
+}
+
+// A restarted projector starts on the database its predecessor set up
+// (its indexes exist already) and carries on where it stopped.
+func TestRestartedProjectorCarriesOn(t *testing.T) {
+	p := startProjector(t)
+	ada := user_(apptest.UUID(1))
+	p.Produce(t, ada.Next(t, events.UserCreated, events.UserCreatedV1{UserID: ada.ID, Email: "ada@example.com", Username: "ada"}))
+	p.WaitProcessed(t)
+	p.Restart(t) // a first restart, with nothing to do
+	p.Restart(t)
+
+	p.Produce(t, ada.Next(t, events.UserUpdated, events.UserUpdatedV1{UserID: ada.ID, City: apptest.Ptr("Paris")}))
+	p.WaitProcessed(t)
+	p.Stop()
+	doc := p.documents(t)[ada.ID]
+	assert.Equal(t, "Paris", doc["city"])
+	assert.Equal(t, "ada@example.com", doc["email"])
+	assert.EqualValues(t, 2, doc["_rev"])
+}
+
+func TestDuplicatesChangeNothing(t *testing.T) {
+	p := startProjector(t)
+	var stream []outbox.Event
+	for i := range 3 {
+		u := user_(apptest.UUID(i + 1))
+		stream = append(stream,
+			u.Next(t, events.UserCreated, events.UserCreatedV1{
+				UserID: u.ID, Email: fmt.Sprintf("u%d@example.com", i), Username: fmt.Sprintf("u%d", i), City: "Oslo",
+			}),
+			u.Next(t, events.UserUpdated, events.UserUpdatedV1{UserID: u.ID, FullName: apptest.Ptr(fmt.Sprintf("User %d", i))}),
+		)
+		if i == 0 {
+			stream = append(stream, u.Next(t, events.UserDeleted, events.UserDeletedV1{UserID: u.ID}))
+		}
+	}
+	p.Produce(t, stream...)
+	p.WaitProcessed(t)
+	first := p.documents(t)
+	require.Len(t, first, 3)
+	require.Equal(t, model(t, stream), apptest.Without(first, "_rev"))
+
+	p.Produce(t, stream...)
+	p.WaitProcessed(t)
+	assert.Equal(t, first, p.documents(t), "the same records again change nothing, not even _rev")
+}
+
+func TestOutOfOrderDeliveryNewerStateWins(t *testing.T) {
+	p := startProjector(t)
+	ada, bob := user_(apptest.UUID(1)), user_(apptest.UUID(2))
+	adaCreated := ada.Next(t, events.UserCreated, events.UserCreatedV1{
+		UserID: ada.ID, Email: "ada@example.com", Username: "ada", FullName: "Ada Lovelace", City: "London",
+	})
+	adaMoved := ada.Next(t, events.UserUpdated, events.UserUpdatedV1{UserID: ada.ID, Email: apptest.Ptr("ada@paris.fr"), City: apptest.Ptr("Paris")})
+	adaMovedAgain := ada.Next(t, events.UserUpdated, events.UserUpdatedV1{UserID: ada.ID, City: apptest.Ptr("Rome")})
+	bobCreated := bob.Next(t, events.UserCreated, events.UserCreatedV1{UserID: bob.ID, Email: "bob@example.com", Username: "bob"})
+	bobDeleted := bob.Next(t, events.UserDeleted, events.UserDeletedV1{UserID: bob.ID, Reason: "spam"})
+
+	// Newest first.
+	p.Produce(t, adaMovedAgain, adaMoved, adaCreated, bobDeleted, bobCreated)
+	p.WaitProcessed(t)
+
+	assert.Equal(t, map[string]bson.M{
+		ada.ID: {
+			"_id": ada.ID, "_rev": int64(3),
+			"email": "ada@paris.fr", "username": "ada", "full_name": "Ada Lovelace", "city": "Rome",
+			"status": "active", "created_at": date(apptest.At(1)), "updated_at": date(apptest.At(3)), "deleted_at": nil,
+			"version": int64(3),
+			"field_versions": bson.M{
+				"email": int64(2), "username": int64(1), "full_name": int64(1), "city": int64(3),
+				"status": int64(1), "created_at": int64(1),
+			},
+		},
+		bob.ID: {
+			"_id": bob.ID, "_rev": int64(2),
+			"email": "", "username": "", "full_name": "", "city": "",
+			"status": "deleted", "created_at": date(apptest.At(1)), "updated_at": date(apptest.At(2)),
+			"deleted_at": date(apptest.At(2)), "deletion_reason": "spam",
+			"version": int64(2),
+			"field_versions": bson.M{
+				"email": int64(2), "username": int64(2), "full_name": int64(2), "city": int64(2),
+				"status": int64(2), "created_at": int64(1),
+			},
+		},
+	}, p.documents(t), "the newest write wins per field; older events fill the rest; a late create cannot revive a deleted user")
+}
+
+func TestConcurrentDeliveryFromAllPartitions(t *testing.T) {
+	const users, eventsPerUser = 50, 6
+	r := rand.New(rand.NewPCG(1, 2))
+	streams := randomStreams(t, r, users, eventsPerUser)
+	stream := apptest.Interleave(r, streams)
+	require.Len(t, stream, users*eventsPerUser)
+
+	p := startProjector(t)
+	began := time.Now()
+	p.Produce(t, stream...)
+	offsets := p.WaitProcessed(t)
+	t.Logf("%d events over %d partitions projected in %v", len(stream), len(offsets), time.Since(began))
+	assert.GreaterOrEqual(t, len(offsets), 10, "the users are spread over the partitions: %v", offsets)
+
+	assert.Equal(t, model(t, stream), apptest.Without(p.documents(t), "_rev"))
+}
+
+// Replaying the same events into a fresh read model, in another order that
+// keeps each user's events in order, every event twice, gives identical
+// documents: the read model depends on the events only.
+func TestReplayIntoFreshReadModelGivesIdenticalDocuments(t *testing.T) {
+	const users, eventsPerUser = 30, 6
+	r := rand.New(rand.NewPCG(3, 4))
+	streams := randomStreams(t, r, users, eventsPerUser)
+
+	a, b := startProjector(t), startProjector(t)
+	orderA := apptest.Interleave(r, streams)
+	twice := make([][]outbox.Event, len(streams))
+	for i, s := range streams {
+		// A redelivery replays a partition from an older offset.
+		twice[i] = append(slices.Clone(s), s...)
+	}
+	orderB := apptest.Interleave(r, twice)
+	require.NotEqual(t, orderA, orderB[:len(orderA)])
+
+	a.Produce(t, orderA...)
+	b.Produce(t, orderB...)
+	a.WaitProcessed(t)
+	b.WaitProcessed(t)
+
+	docsA, docsB := apptest.Without(a.documents(t), "_rev"), apptest.Without(b.documents(t), "_rev")
+	require.Len(t, docsA, users)
+	assert.Equal(t, docsA, docsB)
+	assert.Equal(t, model(t, orderA), docsA)
+}
+
+func TestInvalidRecordsGoToThePoisonQueue(t *testing.T) {
+	p := startProjector(t)
+	ada, bob, cyd := user_(apptest.UUID(1)), user_(apptest.UUID(2)), user_(apptest.UUID(3))
+
+	// ada: a record that is no JSON at all, then her events.
+	adaCreated := ada.Next(t, events.UserCreated, events.UserCreatedV1{UserID: ada.ID, Email: "ada@example.com", Username: "ada"})
+	adaKey := debeziumtest.Key(adaCreated)
+	p.ProduceRaw(t, adaKey, []byte("not json"))
+	p.Produce(t, adaCreated)
+
+	// bob: a UserCreated without email, then an update.
+	bobInvalid := bob.Next(t, events.UserCreated, map[string]string{"user_id": bob.ID, "username": "bob"})
+	bobUpdated := bob.Next(t, events.UserUpdated, events.UserUpdatedV1{UserID: bob.ID, City: apptest.Ptr("Berlin")})
+	p.Produce(t, bobInvalid, bobUpdated)
+
+	// cyd: a schema version this build does not know, then a deletion.
+	cydFuture := cyd.Next(t, events.UserCreated, events.UserCreatedV1{UserID: cyd.ID, Email: "cyd@example.com", Username: "cyd"})
+	cydFuture.SchemaVersion = 2
+	cydDeleted := cyd.Next(t, events.UserDeleted, events.UserDeletedV1{UserID: cyd.ID})
+	p.Produce(t, cydFuture, cydDeleted)
+
+	p.WaitProcessed(t)
+
+	p.ExpectPoisoned(t, ports.HandlerName,
+		apptest.Poison{Key: adaKey, Value: []byte("not json"), Reason: "not JSON"},
+		apptest.Poison{Key: debeziumtest.Key(bobInvalid), Value: debeziumtest.Envelope(bobInvalid), Reason: "email: required"},
+		apptest.Poison{Key: debeziumtest.Key(cydFuture), Value: debeziumtest.Envelope(cydFuture), Reason: "schema_version"},
+	)
+
+	docs := p.documents(t)
+	require.Len(t, docs, 3, "the events after each bad record were projected")
+	assert.Equal(t, "ada@example.com", docs[ada.ID]["email"])
+	assert.Equal(t, "Berlin", docs[bob.ID]["city"])
+	assert.Equal(t, "", docs[bob.ID]["email"], "the invalid UserCreated wrote nothing")
+	assert.Equal(t, "deleted", docs[cyd.ID]["status"])
+	assert.Nil(t, docs[cyd.ID]["created_at"], "the unknown schema version wrote nothing")
+}
+
+// randomStreams makes n valid user histories: UserCreated, updates of
+// random fields, and sometimes a final UserDeleted; perUser events each.
+func randomStreams(t *testing.T, r *rand.Rand, n, perUser int) [][]outbox.Event {
+	t.Helper()
+	word := func(prefix string) string { return fmt.Sprintf("%s%d", prefix, r.IntN(1000)) }
+	maybe := func(s string) string {
+		if r.IntN(4) == 0 {
+			return ""
+		}
+		return s
+	}
+	streams := make([][]outbox.Event, n)
+	for i := range streams {
+		u := user_(fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", r.Uint32(), r.IntN(1<<16), r.IntN(1<<12), r.IntN(1<<12), r.Uint64()&(1<<48-1)))
+		s := []outbox.Event{u.Next(t, events.UserCreated, events.UserCreatedV1{
+			UserID: u.ID, Email: word("mail") + "@example.com", Username: word("user"),
+			FullName: maybe(word("Name ")), City: maybe(word("City")),
+		})}
+		deleted := r.IntN(3) == 0
+		for len(s) < perUser-1 || (len(s) < perUser && !deleted) {
+			p := events.UserUpdatedV1{UserID: u.ID}
+			for p.Email == nil && p.Username == nil && p.FullName == nil && p.City == nil {
+				if r.IntN(3) == 0 {
+					p.Email = apptest.Ptr(word("mail") + "@example.org")
+				}
+				if r.IntN(3) == 0 {
+					p.Username = apptest.Ptr(word("user"))
+				}
+				if r.IntN(3) == 0 {
+					p.FullName = apptest.Ptr(maybe(word("Name ")))
+				}
+				if r.IntN(3) == 0 {
+					p.City = apptest.Ptr(maybe(word("City")))
+				}
+			}
+			s = append(s, u.Next(t, events.UserUpdated, p))
+		}
+		if deleted {
+			s = append(s, u.Next(t, events.UserDeleted, events.UserDeletedV1{UserID: u.ID, Reason: maybe(word("reason"))}))
+		}
+		// Sub-millisecond, irregular times.
+		for j := range s {
+			s[j].CreatedAt = s[j].CreatedAt.Add(time.Duration(r.IntN(59_000_000)) * time.Microsecond)
+		}
+		streams[i] = s
+	}
+	return streams
+}
+
+// model applies evs in order with the domain package, in memory, and
+// returns the documents the read model must hold (without _rev).
+func model(t *testing.T, evs []outbox.Event) map[string]bson.M {
+	t.Helper()
+	users := map[string]*user.User{}
+	for _, ev := range evs {
+		u := users[ev.AggregateID]
+		if u == nil {
+			u = &user.User{ID: ev.AggregateID}
+			users[ev.AggregateID] = u
+		}
+		switch ev.EventType {
+		case events.UserCreated:
+			p, err := events.Decode[events.UserCreatedV1](ev)
+			require.NoError(t, err)
+			u.Create(ev.AggregateVersion, ev.CreatedAt, p)
+		case events.UserUpdated:
+			p, err := events.Decode[events.UserUpdatedV1](ev)
+			require.NoError(t, err)
+			u.Update(ev.AggregateVersion, ev.CreatedAt, p)
+		case events.UserDeleted:
+			p, err := events.Decode[events.UserDeletedV1](ev)
+			require.NoError(t, err)
+			u.Delete(ev.AggregateVersion, ev.CreatedAt, p)
+		default:
+			t.Fatalf("unexpected event type %s", ev.EventType)
+		}
+	}
+	out := make(map[string]bson.M, len(users))
+	for id, u := range users {
+		out[id] = document(*u)
+	}
+	return out
+}
+
+// document is u as docs/events.md describes the stored user, without _rev.
+func document(u user.User) bson.M {
+	d := bson.M{
+		"_id": u.ID, "email": u.Email, "username": u.Username, "full_name": u.FullName, "city": u.City,
+		"status": string(u.Status), "created_at": nil, "updated_at": date(u.UpdatedAt), "deleted_at": nil,
+		"version": u.Version, "field_versions": nil,
+	}
+	if !u.CreatedAt.IsZero() {
+		d["created_at"] = date(u.CreatedAt)
+	}
+	if u.DeletedAt != nil {
+		d["deleted_at"] = date(*u.DeletedAt)
+	}
+	if u.DeletionReason != "" {
+		d["deletion_reason"] = u.DeletionReason
+	}
+	if u.Versions != nil {
+		fv := bson.M{}
+		for k, v := range u.Versions {
+			fv[k] = v
+		}
+		d["field_versions"] = fv
+	}
+	return d
+}
