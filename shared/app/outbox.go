@@ -9,14 +9,24 @@ import (
 	"github.com/activityapp/event-processor/shared/router"
 )
 
-// ConsumeOutbox registers regs and adds handler, which consumes the outbox
-// topic (KAFKA_TOPIC) and dispatches its events through the registry.
+// Projection is a service's set of outbox event handlers.
+type Projection interface {
+	Registrations() []registry.Registration
+}
+
+// OutboxHandler names the router handler that consumes the outbox topic for
+// service; metrics and the poison queue's handler_poisoned show it.
+func OutboxHandler(service string) string { return service + ".outbox" }
+
+// ConsumeOutbox registers p's handlers and adds the handler that consumes
+// the outbox topic (KAFKA_TOPIC) and dispatches its events through the
+// registry. It is the port of every projector that reads the outbox.
 func ConsumeOutbox(cfg config.Config, r *router.Router, sub *wkafka.Subscriber, dec *debezium.Decoder,
-	reg *registry.Registry, handler string, regs ...registry.Registration,
+	reg *registry.Registry, p Projection,
 ) (Registered, error) {
-	if err := reg.RegisterAll(regs...); err != nil {
+	if err := reg.RegisterAll(p.Registrations()...); err != nil {
 		return Registered{}, err
 	}
-	r.AddOutboxHandler(handler, cfg.Kafka.Topic, sub, dec, reg.Handle)
+	r.AddOutboxHandler(OutboxHandler(cfg.Service), cfg.Kafka.Topic, sub, dec, reg.Handle)
 	return Registered{}, nil
 }

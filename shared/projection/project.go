@@ -28,3 +28,11 @@ func Project[D any, P events.Payload](ctx context.Context, repo Updater[D], ev o
 		return apply(doc, ev.AggregateVersion, ev.CreatedAt, payload), nil
 	})
 }
+
+// Repository keeps the documents of one read model. Update loads document
+// id (a new one with only its id set when absent), calls change, and stores
+// the result if change reports a modification.
+type Repository[D any] interface {
+	Get(ctx context.Context, id string) (D, bool, error)
+	Updater[D]
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/activityapp/event-processor/shared/app"
 	"github.com/activityapp/event-processor/shared/app/apptest"
 	"github.com/activityapp/event-processor/shared/debezium/debeziumtest"
 	"github.com/activityapp/event-processor/shared/events"
@@ -21,7 +22,6 @@ import (
 
 	"github.com/activityapp/event-processor/services/activity-projector/internal/adapters"
 	"github.com/activityapp/event-processor/services/activity-projector/internal/domain/activity"
-	"github.com/activityapp/event-processor/services/activity-projector/internal/ports"
 )
 
 const service = "activity-projector"
@@ -277,49 +277,23 @@ func TestOutOfOrderDeliveryNewerStateWins(t *testing.T) {
 	}, p.documents(t), "the newest write wins per field and per member; older events fill the rest; a late create cannot reschedule")
 }
 
+// projection is this service's read model for the shared scenarios.
+var projection = apptest.Projection{
+	Start:     func(t *testing.T) *apptest.Service { return startProjector(t).Service },
+	Documents: func(t *testing.T, s *apptest.Service) map[string]bson.M { return projector{s}.documents(t) },
+	Streams:   randomStreams,
+	Model:     model,
+}
+
 func TestConcurrentDeliveryFromAllPartitions(t *testing.T) {
-	const activities, eventsPerActivity = 50, 6
-	r := rand.New(rand.NewPCG(5, 6))
-	streams := randomStreams(t, r, activities, eventsPerActivity)
-	stream := apptest.Interleave(r, streams)
-	require.Len(t, stream, activities*eventsPerActivity)
-
-	p := startProjector(t)
-	began := time.Now()
-	p.Produce(t, stream...)
-	offsets := p.WaitProcessed(t)
-	t.Logf("%d events over %d partitions projected in %v", len(stream), len(offsets), time.Since(began))
-	assert.GreaterOrEqual(t, len(offsets), 10, "the activities are spread over the partitions: %v", offsets)
-
-	assert.Equal(t, model(t, stream), apptest.Without(p.documents(t), "_rev"))
+	apptest.CheckConcurrentDelivery(t, projection, 5)
 }
 
 // Replaying the same events into a fresh read model, in another order that
-// keeps each activity's events in order, every event twice, gives
+// keeps each aggregate's events in order, every event twice, gives
 // identical documents: the read model depends on the events only.
 func TestReplayIntoFreshReadModelGivesIdenticalDocuments(t *testing.T) {
-	const activities, eventsPerActivity = 30, 6
-	r := rand.New(rand.NewPCG(7, 8))
-	streams := randomStreams(t, r, activities, eventsPerActivity)
-
-	a, b := startProjector(t), startProjector(t)
-	orderA := apptest.Interleave(r, streams)
-	twice := make([][]outbox.Event, len(streams))
-	for i, s := range streams {
-		// A redelivery replays a partition from an older offset.
-		twice[i] = append(slices.Clone(s), s...)
-	}
-	orderB := apptest.Interleave(r, twice)
-
-	a.Produce(t, orderA...)
-	b.Produce(t, orderB...)
-	a.WaitProcessed(t)
-	b.WaitProcessed(t)
-
-	docsA, docsB := apptest.Without(a.documents(t), "_rev"), apptest.Without(b.documents(t), "_rev")
-	require.Len(t, docsA, activities)
-	assert.Equal(t, docsA, docsB)
-	assert.Equal(t, model(t, orderA), docsA)
+	apptest.CheckReplay(t, projection, 7)
 }
 
 func TestInvalidRecordsGoToThePoisonQueue(t *testing.T) {
@@ -347,7 +321,7 @@ func TestInvalidRecordsGoToThePoisonQueue(t *testing.T) {
 
 	p.WaitProcessed(t)
 
-	p.ExpectPoisoned(t, ports.HandlerName,
+	p.ExpectPoisoned(t, app.OutboxHandler(service),
 		apptest.Poison{Key: runKey, Value: []byte("not json"), Reason: "not JSON"},
 		apptest.Poison{Key: debeziumtest.Key(swimInvalid), Value: debeziumtest.Envelope(swimInvalid), Reason: "does not match aggregate_id"},
 		apptest.Poison{Key: debeziumtest.Key(yogaFuture), Value: debeziumtest.Envelope(yogaFuture), Reason: "schema_version"},

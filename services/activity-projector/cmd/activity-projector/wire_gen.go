@@ -10,7 +10,6 @@ import (
 	"context"
 	"github.com/activityapp/event-processor/services/activity-projector/internal/adapters"
 	app2 "github.com/activityapp/event-processor/services/activity-projector/internal/app"
-	"github.com/activityapp/event-processor/services/activity-projector/internal/ports"
 	"github.com/activityapp/event-processor/shared/app"
 	"github.com/activityapp/event-processor/shared/config"
 	"github.com/activityapp/event-processor/shared/metrics"
@@ -57,7 +56,7 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*app.R
 		return nil, nil, err
 	}
 	projector := app2.NewProjector(repository)
-	registered, err := ports.RegisterOutbox(cfg, router, subscriber, decoder, registryRegistry, projector)
+	registered, err := app.ConsumeOutbox(cfg, router, subscriber, decoder, registryRegistry, projector)
 	if err != nil {
 		cleanup3()
 		cleanup2()

@@ -32,7 +32,7 @@ func Register(cfg config.Config, scfg adapters.Config, r *router.Router, sub *wk
 	incSub adapters.IncrementsSubscriber, dec *debezium.Decoder, reg *registry.Registry,
 	fanout *statsapp.Fanout, writer *statsapp.Writer,
 ) (app.Registered, error) {
-	registered, err := app.ConsumeOutbox(cfg, r, sub, dec, reg, OutboxHandlerName, fanout.Registrations()...)
+	registered, err := app.ConsumeOutbox(cfg, r, sub, dec, reg, fanout)
 	if err != nil {
 		return registered, err
 	}

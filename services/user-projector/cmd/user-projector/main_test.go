@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"slices"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/activityapp/event-processor/shared/app"
 	"github.com/activityapp/event-processor/shared/app/apptest"
 	"github.com/activityapp/event-processor/shared/debezium/debeziumtest"
 	"github.com/activityapp/event-processor/shared/events"
@@ -20,7 +20,6 @@ import (
 
 	"github.com/activityapp/event-processor/services/user-projector/internal/adapters"
 	"github.com/activityapp/event-processor/services/user-projector/internal/domain/user"
-	"github.com/activityapp/event-processor/services/user-projector/internal/ports"
 )
 
 const service = "user-projector"
@@ -196,50 +195,23 @@ func TestOutOfOrderDeliveryNewerStateWins(t *testing.T) {
 	}, p.documents(t), "the newest write wins per field; older events fill the rest; a late create cannot revive a deleted user")
 }
 
+// projection is this service's read model for the shared scenarios.
+var projection = apptest.Projection{
+	Start:     func(t *testing.T) *apptest.Service { return startProjector(t).Service },
+	Documents: func(t *testing.T, s *apptest.Service) map[string]bson.M { return projector{s}.documents(t) },
+	Streams:   randomStreams,
+	Model:     model,
+}
+
 func TestConcurrentDeliveryFromAllPartitions(t *testing.T) {
-	const users, eventsPerUser = 50, 6
-	r := rand.New(rand.NewPCG(1, 2))
-	streams := randomStreams(t, r, users, eventsPerUser)
-	stream := apptest.Interleave(r, streams)
-	require.Len(t, stream, users*eventsPerUser)
-
-	p := startProjector(t)
-	began := time.Now()
-	p.Produce(t, stream...)
-	offsets := p.WaitProcessed(t)
-	t.Logf("%d events over %d partitions projected in %v", len(stream), len(offsets), time.Since(began))
-	assert.GreaterOrEqual(t, len(offsets), 10, "the users are spread over the partitions: %v", offsets)
-
-	assert.Equal(t, model(t, stream), apptest.Without(p.documents(t), "_rev"))
+	apptest.CheckConcurrentDelivery(t, projection, 1)
 }
 
 // Replaying the same events into a fresh read model, in another order that
-// keeps each user's events in order, every event twice, gives identical
-// documents: the read model depends on the events only.
+// keeps each aggregate's events in order, every event twice, gives
+// identical documents: the read model depends on the events only.
 func TestReplayIntoFreshReadModelGivesIdenticalDocuments(t *testing.T) {
-	const users, eventsPerUser = 30, 6
-	r := rand.New(rand.NewPCG(3, 4))
-	streams := randomStreams(t, r, users, eventsPerUser)
-
-	a, b := startProjector(t), startProjector(t)
-	orderA := apptest.Interleave(r, streams)
-	twice := make([][]outbox.Event, len(streams))
-	for i, s := range streams {
-		// A redelivery replays a partition from an older offset.
-		twice[i] = append(slices.Clone(s), s...)
-	}
-	orderB := apptest.Interleave(r, twice)
-	require.NotEqual(t, orderA, orderB[:len(orderA)])
-
-	a.Produce(t, orderA...)
-	b.Produce(t, orderB...)
-	a.WaitProcessed(t)
-	b.WaitProcessed(t)
-
-	docsA, docsB := apptest.Without(a.documents(t), "_rev"), apptest.Without(b.documents(t), "_rev")
-	require.Len(t, docsA, users)
-	assert.Equal(t, docsA, docsB)
-	assert.Equal(t, model(t, orderA), docsA)
+	apptest.CheckReplay(t, projection, 3)
 }
 
 func TestInvalidRecordsGoToThePoisonQueue(t *testing.T) {
@@ -265,7 +237,7 @@ func TestInvalidRecordsGoToThePoisonQueue(t *testing.T) {
 
 	p.WaitProcessed(t)
 
-	p.ExpectPoisoned(t, ports.HandlerName,
+	p.ExpectPoisoned(t, app.OutboxHandler(service),
 		apptest.Poison{Key: adaKey, Value: []byte("not json"), Reason: "not JSON"},
 		apptest.Poison{Key: debeziumtest.Key(bobInvalid), Value: debeziumtest.Envelope(bobInvalid), Reason: "email: required"},
 		apptest.Poison{Key: debeziumtest.Key(cydFuture), Value: debeziumtest.Envelope(cydFuture), Reason: "schema_version"},

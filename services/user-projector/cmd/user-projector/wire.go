@@ -12,9 +12,9 @@ import (
 
 	"github.com/activityapp/event-processor/services/user-projector/internal/adapters"
 	projector "github.com/activityapp/event-processor/services/user-projector/internal/app"
-	"github.com/activityapp/event-processor/services/user-projector/internal/ports"
 )
 
 func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*app.Runner, func(), error) {
-	panic(wire.Build(app.ProviderSet, adapters.ProviderSet, projector.NewProjector, ports.ProviderSet))
+	panic(wire.Build(app.ProviderSet, adapters.ProviderSet, projector.NewProjector,
+		wire.Bind(new(app.Projection), new(*projector.Projector)), app.ConsumeOutbox))
 }

@@ -3,7 +3,6 @@
 package activity
 
 import (
-	"context"
 	"time"
 
 	"github.com/activityapp/event-processor/shared/events"
@@ -56,11 +55,8 @@ type Participant struct {
 	JoinedAt time.Time
 }
 
-// Repository keeps activities; see user.Repository for Update's contract.
-type Repository interface {
-	Get(ctx context.Context, id string) (Activity, bool, error)
-	Update(ctx context.Context, id string, change func(*Activity) (bool, error)) error
-}
+// Repository keeps activities.
+type Repository = projection.Repository[Activity]
 
 const (
 	fieldCreator         = "creator_id"

@@ -3,7 +3,6 @@
 package user
 
 import (
-	"context"
 	"time"
 
 	"github.com/activityapp/event-processor/shared/events"
@@ -40,13 +39,8 @@ type User struct {
 	Versions projection.Versions
 }
 
-// Repository keeps users. Update loads user id (a new User with only ID
-// set when absent), calls change, and stores the result if change reports
-// a modification.
-type Repository interface {
-	Get(ctx context.Context, id string) (User, bool, error)
-	Update(ctx context.Context, id string, change func(*User) (bool, error)) error
-}
+// Repository keeps users.
+type Repository = projection.Repository[User]
 
 // Field names, as Versions records them.
 const (
