@@ -83,8 +83,8 @@ func (w *world) emit(aggType, aggID string, version int64, eventType string, pay
 	if err != nil {
 		panic(err)
 	}
-	// Up to ~3 hours between events, with microseconds (which the read
-	// models drop): 300 events span several UTC days.
+	// Up to 40 minutes between events, with microseconds (which the read
+	// models drop): 300 events span about four UTC days.
 	w.now = w.now.Add(time.Duration(w.rng.Int64N(int64(40*time.Minute))) + time.Duration(w.rng.IntN(1000))*time.Microsecond)
 	w.events = append(w.events, outbox.Event{
 		EventID: w.uuid(), AggregateID: aggID, AggregateType: aggType, AggregateVersion: version,
@@ -466,8 +466,16 @@ func TestStatisticsExactlyOnce(t *testing.T) {
 	kc.Produce(t, outboxTopic, debeziumtest.Key(invalid), debeziumtest.Envelope(invalid), nil)
 	incKey, incValue := []byte("user_statistics/nobody"), []byte(`{"schema_version":1}`)
 	kc.Produce(t, incrementsTopic, incKey, incValue, nil)
+	// A well-formed contribution to an existing document that writes a
+	// field it must not: rejected before it reaches the ledger, where it
+	// would fail on every attempt and block the document.
+	hot := slices.Sorted(maps.Keys(wantDaily))[0]
+	badIncKey := []byte("daily_statistics/" + hot)
+	badIncValue := []byte(`{"schema_version":1,"event_id":"a0000000-0000-4000-8000-000000000002",` +
+		`"collection":"daily_statistics","doc_id":"` + hot + `","inc":{"count":1,"_seq":1}}`)
+	kc.Produce(t, incrementsTopic, badIncKey, badIncValue, nil)
 
-	poisoned := kc.Consume(t, poisonTopic, 3, 30*time.Second)
+	poisoned := kc.Consume(t, poisonTopic, 4, 30*time.Second)
 	byHandler := map[string][]*kgo.Record{}
 	for _, rec := range poisoned {
 		h := headers(rec)
@@ -475,7 +483,7 @@ func TestStatisticsExactlyOnce(t *testing.T) {
 		byHandler[h["handler_poisoned"]] = append(byHandler[h["handler_poisoned"]], rec)
 	}
 	require.Len(t, byHandler["statistics-projector.outbox"], 2, "poisoned outbox records")
-	require.Len(t, byHandler["statistics-projector.increments"], 1, "poisoned increments")
+	require.Len(t, byHandler["statistics-projector.increments"], 2, "poisoned increments")
 	for _, rec := range byHandler["statistics-projector.outbox"] {
 		h := headers(rec)
 		assert.Equal(t, outboxTopic, h["topic_poisoned"])
@@ -487,11 +495,18 @@ func TestStatisticsExactlyOnce(t *testing.T) {
 			assert.Contains(t, h["reason_poisoned"], "user_id: required")
 		}
 	}
-	inc := byHandler["statistics-projector.increments"][0]
-	assert.Equal(t, incKey, inc.Key, "the poisoned increment keeps its key")
-	assert.Equal(t, incValue, inc.Value)
-	assert.Equal(t, incrementsTopic, headers(inc)["topic_poisoned"])
-	assert.Contains(t, headers(inc)["reason_poisoned"], "event_id: required")
+	for _, inc := range byHandler["statistics-projector.increments"] {
+		h := headers(inc)
+		assert.Equal(t, incrementsTopic, h["topic_poisoned"])
+		if string(inc.Key) == string(incKey) {
+			assert.Equal(t, incValue, inc.Value)
+			assert.Contains(t, h["reason_poisoned"], "event_id: required")
+		} else {
+			assert.Equal(t, badIncKey, inc.Key, "the poisoned increment keeps its key")
+			assert.Equal(t, badIncValue, inc.Value)
+			assert.Contains(t, h["reason_poisoned"], "inc._seq")
+		}
+	}
 	waitCaughtUp(t, kc, admin, service, incrementsTopic, service+".increments")
 	assert.Equal(t, want, snap(t, db), "after the invalid records")
 	t.Logf("poison checked after %v", time.Since(began))

@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/activityapp/event-processor/shared/fault"
 	"github.com/activityapp/event-processor/testkit/mongotest"
@@ -544,8 +543,7 @@ func TestLedgerMongoCancelledContext(t *testing.T) {
 	require.Error(t, err)
 	assert.False(t, applied)
 	assert.False(t, fault.IsPermanent(err), "%v is permanent", err)
-	n, err := db.Collection(stats.DailyStatistics).CountDocuments(context.Background(), bson.D{},
-		options.Count())
+	n, err := db.Collection(stats.DailyStatistics).CountDocuments(context.Background(), bson.D{})
 	require.NoError(t, err)
 	assert.Zero(t, n)
 }

@@ -37,13 +37,8 @@ func UnmarshalContribution(payload []byte) (stats.Contribution, error) {
 		return stats.Contribution{}, fmt.Errorf("contribution: schema_version: unsupported version %d", m.SchemaVersion)
 	}
 	c := m.Contribution
-	switch {
-	case c.EventID == "":
-		return c, fmt.Errorf("contribution: event_id: required")
-	case c.Collection != stats.UserStatistics && c.Collection != stats.DailyStatistics:
-		return c, fmt.Errorf("contribution: collection: unknown %q", c.Collection)
-	case c.DocID == "":
-		return c, fmt.Errorf("contribution: doc_id: required")
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("contribution: %w", err)
 	}
 	return c, nil
 }

@@ -91,6 +91,14 @@ func TestUnmarshalContributionErrors(t *testing.T) {
 		"no collection":         {`{"schema_version":1,"event_id":"e1","doc_id":"u1","inc":{}}`, "collection"},
 		"missing doc_id":        {`{"schema_version":1,"event_id":"e1","collection":"daily_statistics","inc":{"count":1}}`, "doc_id"},
 		"missing event_id":      {`{"schema_version":1,"collection":"daily_statistics","doc_id":"2026-11-27/UserCreated","inc":{"count":1}}`, "event_id"},
+		// Fields the ledger cannot write: every attempt would fail, and a
+		// pending ledger entry would block the document for good.
+		"_seq as a counter":     {`{"schema_version":1,"event_id":"e1","collection":"daily_statistics","doc_id":"d","inc":{"_seq":1}}`, "inc._seq"},
+		"operator as a counter": {`{"schema_version":1,"event_id":"e1","collection":"daily_statistics","doc_id":"d","inc":{"$x":1}}`, "inc.$x"},
+		"unknown counter":       {`{"schema_version":1,"event_id":"e1","collection":"user_statistics","doc_id":"u1","inc":{"logins":1}}`, "inc.logins"},
+		"identity _id":          {`{"schema_version":1,"event_id":"e1","collection":"daily_statistics","doc_id":"d","inc":{"count":1},"identity":{"_id":"x"}}`, "identity._id"},
+		"identity on a counter": {`{"schema_version":1,"event_id":"e1","collection":"daily_statistics","doc_id":"d","inc":{"count":1},"identity":{"count":"x"}}`, "identity.count"},
+		"time of a daily doc":   {`{"schema_version":1,"event_id":"e1","collection":"daily_statistics","doc_id":"d","inc":{"count":1},"max":{"last_activity_at":"2026-11-27T10:15:30.123Z"}}`, "max.last_activity_at"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

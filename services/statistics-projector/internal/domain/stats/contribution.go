@@ -9,6 +9,10 @@ package stats
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -48,6 +52,55 @@ func (c Contribution) Key() string { return c.Collection + "/" + c.DocID }
 
 // ID identifies the contribution: one per event and document.
 func (c Contribution) ID() string { return c.Key() + "/" + c.EventID }
+
+// fields are the counters (Inc), times (Max) and identity fields a
+// contribution may write, per collection.
+var fields = map[string]struct{ inc, max, identity []string }{
+	UserStatistics: {
+		inc:      []string{ActivitiesCreated, ActivitiesJoined, ActivitiesLeft},
+		max:      []string{LastActivityAt},
+		identity: []string{"user_id"},
+	},
+	DailyStatistics: {
+		inc:      []string{Count},
+		identity: []string{"day", "event_type"},
+	},
+}
+
+// Validate checks that c names its event and a document of a statistics
+// collection, and writes only that collection's own fields. Anything else
+// (a field such as _id or _seq, an operator-like "$x", one field under two
+// operators) would make every attempt to apply c fail, and leave a ledger
+// entry behind that blocks the document: such a contribution is rejected
+// before it reaches the ledger.
+func (c Contribution) Validate() error {
+	if c.EventID == "" {
+		return errors.New("event_id: required")
+	}
+	allowed, ok := fields[c.Collection]
+	if !ok {
+		return fmt.Errorf("collection: unknown %q", c.Collection)
+	}
+	if c.DocID == "" {
+		return errors.New("doc_id: required")
+	}
+	for _, f := range []struct {
+		name    string
+		keys    []string
+		allowed []string
+	}{
+		{"inc", slices.Sorted(maps.Keys(c.Inc)), allowed.inc},
+		{"max", slices.Sorted(maps.Keys(c.Max)), allowed.max},
+		{"identity", slices.Sorted(maps.Keys(c.Identity)), allowed.identity},
+	} {
+		for _, k := range f.keys {
+			if !slices.Contains(f.allowed, k) {
+				return fmt.Errorf("%s.%s: not a field of %s (allowed: %v)", f.name, k, c.Collection, f.allowed)
+			}
+		}
+	}
+	return nil
+}
 
 // Ledger applies contributions to statistics documents exactly once each.
 type Ledger interface {

@@ -233,3 +233,76 @@ func TestContributionsAreDeterministic(t *testing.T) {
 	assert.Equal(t, a[0].Key(), c[0].Key(), "same document")
 	assert.NotEqual(t, a[0].ID(), c[0].ID(), "another contribution")
 }
+
+// Every contribution an event makes is valid.
+func TestContributionsValidate(t *testing.T) {
+	for _, ev := range []outbox.Event{
+		event(events.UserCreated, userID, `{"user_id":"`+userID+`","email":"ada@example.com","username":"ada"}`),
+		event(events.ActivityCreated, activityID, `{"activity_id":"`+activityID+`","creator_id":"`+otherUser+
+			`","title":"Run","category":"sport","starts_at":"2026-12-01T08:00:00Z"}`),
+		event(events.ActivityCancelled, activityID, `{"activity_id":"`+activityID+`"}`),
+		event(events.ParticipantLeft, activityID, `{"activity_id":"`+activityID+`","user_id":"`+otherUser+`"}`),
+	} {
+		cs, err := stats.Contributions(ev)
+		require.NoError(t, err)
+		for _, c := range cs {
+			assert.NoError(t, c.Validate(), c.ID())
+		}
+	}
+}
+
+func TestValidateRejects(t *testing.T) {
+	valid := func() (stats.Contribution, stats.Contribution) {
+		return user(userID, 1, 0, 0), daily(events.UserCreated)
+	}
+	tests := map[string]struct {
+		change func(u, d *stats.Contribution) *stats.Contribution
+		want   string
+	}{
+		"no event id":        {func(u, _ *stats.Contribution) *stats.Contribution { u.EventID = ""; return u }, "event_id: required"},
+		"unknown collection": {func(u, _ *stats.Contribution) *stats.Contribution { u.Collection = "users"; return u }, `collection: unknown "users"`},
+		"no doc id":          {func(_, d *stats.Contribution) *stats.Contribution { d.DocID = ""; return d }, "doc_id: required"},
+		"_seq as a counter": {func(_, d *stats.Contribution) *stats.Contribution {
+			d.Inc = map[string]int64{"_seq": 1}
+			return d
+		}, "inc._seq"},
+		"operator as a counter": {func(_, d *stats.Contribution) *stats.Contribution {
+			d.Inc = map[string]int64{stats.Count: 1, "$inc": 1}
+			return d
+		}, "inc.$inc"},
+		"another collection's counter": {func(_, d *stats.Contribution) *stats.Contribution {
+			d.Inc = map[string]int64{stats.ActivitiesJoined: 1}
+			return d
+		}, "inc.activities_joined"},
+		"user counter named count": {func(u, _ *stats.Contribution) *stats.Contribution {
+			u.Inc[stats.Count] = 1
+			return u
+		}, "inc.count"},
+		"time on a daily document": {func(_, d *stats.Contribution) *stats.Contribution {
+			d.Max = map[string]time.Time{stats.LastActivityAt: utcAt}
+			return d
+		}, "max.last_activity_at"},
+		"counter as a time": {func(u, _ *stats.Contribution) *stats.Contribution {
+			u.Max[stats.ActivitiesCreated] = utcAt
+			return u
+		}, "max.activities_created"},
+		"identity _id": {func(u, _ *stats.Contribution) *stats.Contribution {
+			u.Identity["_id"] = "x"
+			return u
+		}, "identity._id"},
+		"identity overwriting a counter": {func(_, d *stats.Contribution) *stats.Contribution {
+			d.Identity[stats.Count] = "x"
+			return d
+		}, "identity.count"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			u, d := valid()
+			require.NoError(t, u.Validate())
+			require.NoError(t, d.Validate())
+			err := tt.change(&u, &d).Validate()
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
