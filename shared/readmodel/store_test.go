@@ -1,0 +1,241 @@
+package readmodel_test
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/activityapp/event-processor/shared/fault"
+	"github.com/activityapp/event-processor/shared/readmodel"
+	"github.com/activityapp/event-processor/shared/readmodel/readmodeltest"
+	"github.com/activityapp/event-processor/testkit/mongotest"
+)
+
+// t0 has millisecond precision, as every time MongoDB keeps.
+var t0 = time.Date(2026, 11, 27, 10, 15, 30, 123_000_000, time.UTC)
+
+// noteDocument is the test document: a field, a map, a pointer and a field
+// derived from the map, as the services' documents have them.
+type noteDocument struct {
+	readmodel.Meta `bson:",inline"`
+	Title          string           `bson:"title"`
+	Tags           map[string]int64 `bson:"tags"`
+	TagCount       int              `bson:"tag_count"`
+	PinnedAt       *time.Time       `bson:"pinned_at"`
+}
+
+type noteStore = readmodel.Store[noteDocument, *noteDocument]
+
+// tag sets tag on d and recounts the tags.
+func (d *noteDocument) tag(tag string, version int64) {
+	if d.Tags == nil {
+		d.Tags = map[string]int64{}
+	}
+	d.Tags[tag] = version
+	d.TagCount = len(d.Tags)
+}
+
+const notesCollectionName = "notes"
+
+func notesCollection(t *testing.T) *mongo.Collection {
+	return mongotest.Database(t).Collection(notesCollectionName)
+}
+
+// put writes doc (its Meta ignored) as document id.
+func put(t *testing.T, s *noteStore, id string, doc noteDocument) {
+	t.Helper()
+	require.NoError(t, s.Update(t.Context(), id, func(cur *noteDocument) (bool, error) {
+		cur.Title, cur.Tags, cur.TagCount, cur.PinnedAt = doc.Title, maps.Clone(doc.Tags), doc.TagCount, doc.PinnedAt
+		return true, nil
+	}))
+}
+
+func getDocument(t *testing.T, s *noteStore, id string) noteDocument {
+	t.Helper()
+	doc, found, err := s.Get(t.Context(), id)
+	require.NoError(t, err)
+	require.True(t, found, id)
+	return doc
+}
+
+func TestStoreWritesAndReadsDocuments(t *testing.T) {
+	coll := notesCollection(t)
+	s := readmodel.NewStore[noteDocument](coll)
+	assert.Same(t, coll, s.Collection())
+
+	_, found, err := s.Get(t.Context(), "n1")
+	require.NoError(t, err)
+	assert.False(t, found)
+
+	pinned := t0
+	put(t, s, "n1", noteDocument{Title: "first", Tags: map[string]int64{"a": 1}, TagCount: 1, PinnedAt: &pinned})
+	assert.Equal(t, noteDocument{
+		Meta:  readmodel.Meta{ID: "n1", Rev: 1},
+		Title: "first", Tags: map[string]int64{"a": 1}, TagCount: 1, PinnedAt: &pinned,
+	}, getDocument(t, s, "n1"))
+
+	// Update starts from the stored document, its revision included, and
+	// counts the write.
+	require.NoError(t, s.Update(t.Context(), "n1", func(d *noteDocument) (bool, error) {
+		assert.Equal(t, readmodel.Meta{ID: "n1", Rev: 1}, d.Meta)
+		d.tag("b", 2)
+		return true, nil
+	}))
+	assert.EqualValues(t, 2, readmodeltest.RawDocument(t, coll, "n1")["_rev"])
+
+	// A change reporting no modification writes nothing.
+	require.NoError(t, s.Update(t.Context(), "n1", func(d *noteDocument) (bool, error) {
+		d.Title = "ignored"
+		return false, nil
+	}))
+	got := getDocument(t, s, "n1")
+	assert.Equal(t, "first", got.Title)
+	assert.EqualValues(t, 2, got.Rev)
+}
+
+// A writer that changes the document between Update's read and its guarded
+// replace makes the replace miss; Update reads again and reapplies its
+// change on top of the other write, so neither write is lost.
+func TestStoreRetriesAfterAConcurrentWrite(t *testing.T) {
+	coll := notesCollection(t)
+	s, other := readmodel.NewStore[noteDocument](coll), readmodel.NewStore[noteDocument](coll)
+	put(t, s, "n1", noteDocument{Title: "first"})
+
+	calls := 0
+	require.NoError(t, s.Update(t.Context(), "n1", func(d *noteDocument) (bool, error) {
+		calls++
+		if calls == 1 {
+			require.NoError(t, other.Update(t.Context(), "n1", func(d *noteDocument) (bool, error) {
+				d.tag("other", 3)
+				return true, nil
+			}))
+		} else {
+			assert.Contains(t, d.Tags, "other", "the retry starts from the concurrent write")
+		}
+		d.tag("mine", 4)
+		return true, nil
+	}))
+	assert.Equal(t, 2, calls, "one conflict, one retry")
+
+	assert.Equal(t, noteDocument{
+		Meta:  readmodel.Meta{ID: "n1", Rev: 3},
+		Title: "first", Tags: map[string]int64{"other": 3, "mine": 4}, TagCount: 2,
+	}, getDocument(t, s, "n1"))
+	raw := readmodeltest.RawDocument(t, coll, "n1")
+	assert.EqualValues(t, 3, raw["_rev"], "three writes: the first, the concurrent one, the retried one")
+	assert.EqualValues(t, 2, raw["tag_count"], "the field derived by the change counts both writes")
+}
+
+// Two writers creating the same document: the insert that loses becomes an
+// update of the winner's document.
+func TestStoreRetriesWhenAnotherWriterCreatesTheDocument(t *testing.T) {
+	coll := notesCollection(t)
+	s, other := readmodel.NewStore[noteDocument](coll), readmodel.NewStore[noteDocument](coll)
+	theirs := noteDocument{Title: "theirs", Tags: map[string]int64{"other": 3}, TagCount: 1}
+
+	calls := 0
+	require.NoError(t, s.Update(t.Context(), "n1", func(d *noteDocument) (bool, error) {
+		calls++
+		if calls == 1 {
+			assert.Equal(t, noteDocument{Meta: readmodel.Meta{ID: "n1"}}, *d, "a new document")
+			put(t, other, "n1", theirs)
+		} else {
+			want := theirs
+			want.Meta = readmodel.Meta{ID: "n1", Rev: 1}
+			assert.Equal(t, want, *d, "the retry starts from the other writer's document")
+		}
+		d.tag("mine", 4)
+		return true, nil
+	}))
+	assert.Equal(t, 2, calls)
+
+	assert.Equal(t, noteDocument{
+		Meta:  readmodel.Meta{ID: "n1", Rev: 2},
+		Title: "theirs", Tags: map[string]int64{"other": 3, "mine": 4}, TagCount: 2,
+	}, getDocument(t, s, "n1"))
+	assert.EqualValues(t, 2, readmodeltest.RawDocument(t, coll, "n1")["_rev"])
+}
+
+// A document that changes under every attempt: Update gives up with
+// ErrConflict, a transient error (the message is retried, never poisoned),
+// and the concurrent writes stay intact.
+func TestStoreGivesUpAfterRepeatedConflicts(t *testing.T) {
+	coll := notesCollection(t)
+	s, other := readmodel.NewStore[noteDocument](coll), readmodel.NewStore[noteDocument](coll)
+	put(t, s, "n1", noteDocument{Title: "first"})
+
+	calls := 0
+	err := s.Update(t.Context(), "n1", func(d *noteDocument) (bool, error) {
+		calls++
+		require.NoError(t, other.Update(t.Context(), "n1", func(d *noteDocument) (bool, error) {
+			d.Title = fmt.Sprintf("title %d", calls)
+			return true, nil
+		}))
+		d.tag("never stored", 9)
+		return true, nil
+	})
+	require.ErrorIs(t, err, readmodel.ErrConflict)
+	assert.False(t, fault.IsPermanent(err), "a conflict is transient")
+	assert.Greater(t, calls, 1, "Update retried")
+
+	got := getDocument(t, s, "n1")
+	assert.Equal(t, fmt.Sprintf("title %d", calls), got.Title, "the last concurrent write is kept")
+	assert.Empty(t, got.Tags)
+	assert.EqualValues(t, 1+calls, readmodeltest.RawDocument(t, coll, "n1")["_rev"])
+}
+
+// The repository's change runs again on a conflict, on the value mapped
+// from the document the other writer stored, and the retried write is
+// mapped again: fields derived from the whole value count both writes.
+func TestMongoRepositoryMapsTheRetriedChange(t *testing.T) {
+	coll := notesCollection(t)
+	repo, other := newNoteRepository(coll), newNoteRepository(coll)
+	readmodeltest.Store(t, repo, "n1", note{ID: "n1", Title: "first"})
+
+	calls := 0
+	require.NoError(t, repo.Update(t.Context(), "n1", func(n *note) (bool, error) {
+		calls++
+		if calls == 1 {
+			readmodeltest.Store(t, other, "n1", note{ID: "n1", Title: "first", Tags: map[string]int64{"other": 3}})
+		} else {
+			assert.Equal(t, map[string]int64{"other": 3}, n.Tags, "the retry starts from the concurrent write")
+		}
+		if n.Tags == nil {
+			n.Tags = map[string]int64{}
+		}
+		n.Tags["mine"] = 4
+		return true, nil
+	}))
+	assert.Equal(t, 2, calls, "one conflict, one retry")
+
+	got, _ := readmodeltest.Get(t, repo, "n1")
+	assert.Equal(t, note{ID: "n1", Title: "first", Tags: map[string]int64{"other": 3, "mine": 4}}, got)
+	raw := readmodeltest.RawDocument(t, coll, "n1")
+	assert.EqualValues(t, 3, raw["_rev"])
+	assert.EqualValues(t, 2, raw["tag_count"])
+}
+
+func TestStoreHonoursContextCancellation(t *testing.T) {
+	coll := notesCollection(t)
+	s := readmodel.NewStore[noteDocument](coll)
+	repo := newNoteRepository(coll)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+
+	_, _, err := s.Get(ctx, "n1")
+	require.ErrorIs(t, err, context.Canceled)
+	err = s.Update(ctx, "n1", func(*noteDocument) (bool, error) { return true, nil })
+	require.ErrorIs(t, err, context.Canceled)
+
+	// The repository over the store passes the error on.
+	_, _, err = repo.Get(ctx, "n1")
+	require.ErrorIs(t, err, context.Canceled)
+	err = repo.Update(ctx, "n1", func(*note) (bool, error) { return true, nil })
+	require.ErrorIs(t, err, context.Canceled)
+}
