@@ -17,8 +17,17 @@ type Injector func(ctx context.Context, cfg config.Config, env *config.Env) (*Ru
 
 // Main runs service and returns the process exit code: 0 after a graceful
 // shutdown, 2 for a configuration error (one line on stderr naming the
-// variable), 1 for any other failure.
+// variable), 1 for any other failure. With the argument "healthcheck" it
+// instead asks a running instance (same HTTP_ADDR) whether it is ready.
 func Main(service string, inject Injector) int {
+	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
+		cfg, _, err := config.LoadFrom(service, os.LookupEnv)
+		if err != nil {
+			_, _ = fmt.Fprintf(os.Stderr, "%s: %v\n", service, err)
+			return 2
+		}
+		return healthcheck(cfg.HTTPAddr, os.Stderr)
+	}
 	return run(service, inject, os.LookupEnv, os.Stderr)
 }
 
