@@ -6,7 +6,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 SERVICES := user-projector activity-projector statistics-projector
-MODULES  := shared testkit $(addprefix services/,$(SERVICES))
+MODULES  := shared testkit scripts $(addprefix services/,$(SERVICES))
 WIRE     := go run github.com/google/wire/cmd/wire@v0.7.0
 GOTEST_FLAGS ?= -count=1 -timeout 20m
 

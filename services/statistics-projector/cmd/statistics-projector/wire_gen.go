@@ -41,7 +41,7 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*app.R
 		cleanup()
 		return nil, nil, err
 	}
-	incrementsSubscriber, cleanup3, err := adapters.NewIncrementsSubscriber(cfg, adaptersConfig, logger)
+	incrementsSubscriber, cleanup3, err := adapters.NewIncrementsSubscriber(ctx, cfg, adaptersConfig, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()

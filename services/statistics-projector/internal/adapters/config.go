@@ -13,6 +13,12 @@ type Config struct {
 	// of its own, since one group subscribed to two topics by different
 	// members is fragile across assignors.
 	IncrementsGroup string
+	// IncrementsPartitions and IncrementsReplicationFactor create the
+	// topic when it does not exist (STATISTICS_INCREMENTS_PARTITIONS,
+	// STATISTICS_INCREMENTS_REPLICATION_FACTOR); an existing topic is kept
+	// as it is. Partitions bound how many writers share the statistics.
+	IncrementsPartitions        int
+	IncrementsReplicationFactor int
 }
 
 // LoadConfig reads the service's settings after the shared ones.
@@ -20,6 +26,9 @@ func LoadConfig(shared config.Config, env *config.Env) (Config, error) {
 	cfg := Config{
 		IncrementsTopic: env.String("STATISTICS_INCREMENTS_TOPIC", shared.Service+".increments"),
 		IncrementsGroup: env.String("STATISTICS_INCREMENTS_GROUP", shared.Kafka.ConsumerGroup+".increments"),
+
+		IncrementsPartitions:        env.Int("STATISTICS_INCREMENTS_PARTITIONS", 12, 1, 1000),
+		IncrementsReplicationFactor: env.Int("STATISTICS_INCREMENTS_REPLICATION_FACTOR", 1, 1, 10),
 	}
 	if err := env.Err(); err != nil {
 		return Config{}, err

@@ -23,8 +23,10 @@ func TestLoadConfigDefaults(t *testing.T) {
 	cfg, err := load(t, map[string]string{})
 	require.NoError(t, err)
 	assert.Equal(t, adapters.Config{
-		IncrementsTopic: "statistics-projector.increments",
-		IncrementsGroup: "statistics-projector.increments",
+		IncrementsTopic:             "statistics-projector.increments",
+		IncrementsGroup:             "statistics-projector.increments",
+		IncrementsPartitions:        12,
+		IncrementsReplicationFactor: 1,
 	}, cfg)
 
 	// The increments group follows the consumer group; blank means unset.
@@ -38,9 +40,15 @@ func TestLoadConfigExplicit(t *testing.T) {
 	cfg, err := load(t, map[string]string{
 		"STATISTICS_INCREMENTS_TOPIC": "stats.inc",
 		"STATISTICS_INCREMENTS_GROUP": "stats-writers",
+
+		"STATISTICS_INCREMENTS_PARTITIONS":         "24",
+		"STATISTICS_INCREMENTS_REPLICATION_FACTOR": "3",
 	})
 	require.NoError(t, err)
-	assert.Equal(t, adapters.Config{IncrementsTopic: "stats.inc", IncrementsGroup: "stats-writers"}, cfg)
+	assert.Equal(t, adapters.Config{
+		IncrementsTopic: "stats.inc", IncrementsGroup: "stats-writers",
+		IncrementsPartitions: 24, IncrementsReplicationFactor: 3,
+	}, cfg)
 }
 
 func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
@@ -56,6 +64,9 @@ func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
 		{"topic is the poison topic", map[string]string{"STATISTICS_INCREMENTS_TOPIC": "statistics-projector.poison"}, "STATISTICS_INCREMENTS_TOPIC"},
 		{"group is the consumer group", map[string]string{"STATISTICS_INCREMENTS_GROUP": "statistics-projector"}, "STATISTICS_INCREMENTS_GROUP"},
 		{"group is a custom consumer group", map[string]string{"KAFKA_CONSUMER_GROUP": "g", "STATISTICS_INCREMENTS_GROUP": "g"}, "STATISTICS_INCREMENTS_GROUP"},
+		{"no partitions", map[string]string{"STATISTICS_INCREMENTS_PARTITIONS": "0"}, "STATISTICS_INCREMENTS_PARTITIONS"},
+		{"partitions not a number", map[string]string{"STATISTICS_INCREMENTS_PARTITIONS": "many"}, "STATISTICS_INCREMENTS_PARTITIONS"},
+		{"replication factor zero", map[string]string{"STATISTICS_INCREMENTS_REPLICATION_FACTOR": "0"}, "STATISTICS_INCREMENTS_REPLICATION_FACTOR"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

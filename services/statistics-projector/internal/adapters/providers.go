@@ -1,6 +1,7 @@
 package adapters
 
 import (
+	"context"
 	"log/slog"
 
 	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
@@ -25,8 +26,22 @@ var ProviderSet = wire.NewSet(
 // IncrementsSubscriber consumes the increments topic in its own group.
 type IncrementsSubscriber struct{ *wkafka.Subscriber }
 
-// NewIncrementsSubscriber returns the increments topic's subscriber.
-func NewIncrementsSubscriber(shared config.Config, cfg Config, logger *slog.Logger) (IncrementsSubscriber, func(), error) {
+// NewIncrementsSubscriber creates the increments topic if it is missing
+// (auto-creation would give it the broker's default partition count) and
+// returns its subscriber.
+func NewIncrementsSubscriber(ctx context.Context, shared config.Config, cfg Config, logger *slog.Logger) (IncrementsSubscriber, func(), error) {
+	created, err := kafka.EnsureTopic(ctx, shared.Kafka.Brokers, kafka.TopicConfig{
+		Name:              cfg.IncrementsTopic,
+		Partitions:        int32(cfg.IncrementsPartitions),
+		ReplicationFactor: int16(cfg.IncrementsReplicationFactor),
+	})
+	if err != nil {
+		return IncrementsSubscriber{}, nil, err
+	}
+	if created {
+		logger.InfoContext(ctx, "created the increments topic", slog.String("topic", cfg.IncrementsTopic),
+			slog.Int("partitions", cfg.IncrementsPartitions))
+	}
 	sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{
 		Brokers:       shared.Kafka.Brokers,
 		ConsumerGroup: cfg.IncrementsGroup,
