@@ -45,5 +45,46 @@ unit: ## unit and integration tests of every module
 test: fmt-check vet wire-check unit ## everything CI checks: gofmt, vet, wire, tests
 
 .PHONY: build
-build: ## build the three projector binaries into bin/
+build: ## build the static binaries (projectors, connector tool) into bin/
 	@mkdir -p bin; for s in $(SERVICES); do (cd services/$$s && CGO_ENABLED=0 go build -trimpath -o ../../bin/$$s ./cmd/$$s); done
+	@cd scripts && CGO_ENABLED=0 go build -trimpath -o ../bin/connector ./cmd/connector
+
+# --- the stack (docker compose) -------------------------------------------
+
+# `docker compose` (v2), or the v1 `docker-compose` where only that exists.
+COMPOSE_BIN := $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || (command -v docker-compose >/dev/null 2>&1 && echo docker-compose || echo "docker compose"))
+IMAGES_ENV  := deployments/.images.env
+COMPOSE      = $(COMPOSE_BIN) $(if $(wildcard $(IMAGES_ENV)),--env-file $(IMAGES_ENV))
+
+.PHONY: docker
+docker: ## make sure a Docker engine runs and docker compose v2 exists (installs them here)
+	@deployments/scripts/docker.sh
+
+.PHONY: images
+images: docker ## choose public images or build the local stand-ins; build the projector images
+	@deployments/scripts/images.sh
+
+.PHONY: up
+up: images ## start the stack, register the connector, wait until the pipeline is ready
+	@$(COMPOSE_BIN) --env-file $(IMAGES_ENV) up -d --remove-orphans
+	@deployments/scripts/wait-ready.sh $(COMPOSE_BIN) --env-file $(IMAGES_ENV)
+	@echo "pipeline ready: insert into activity.event_outbox (localhost:$${POSTGRES_PORT:-5432}), read mongodb://localhost:$${MONGO_PORT:-27017}"
+
+.PHONY: down
+down: ## stop the stack and remove its containers and volumes
+	@$(COMPOSE) down --volumes --remove-orphans
+
+.PHONY: logs
+logs: ## follow the logs of the stack (SERVICE=name for one)
+	@$(COMPOSE) logs -f --tail=100 $(SERVICE)
+
+.PHONY: status
+status: ## containers, connector status, consumer groups with lag
+	@$(COMPOSE) ps
+	@echo; $(COMPOSE) run --rm --no-deps connector-init status -url http://connect:8083 -name outbox-connector
+	@echo; $(COMPOSE) exec -T kafka /opt/kafka/bin/kafka-consumer-groups.sh --bootstrap-server localhost:9092 --describe --all-groups
+
+.PHONY: scale
+scale: ## run N instances of one projector: make scale SERVICE=user-projector N=3
+	@test -n "$(SERVICE)" -a -n "$(N)" || { echo "usage: make scale SERVICE=user-projector N=3"; exit 2; }
+	@$(COMPOSE) up -d --no-recreate --scale $(SERVICE)=$(N) $(SERVICE)
