@@ -1,0 +1,77 @@
+// Command readmodels prints what the read models hold: document counts per
+// collection, or one document.
+//
+//	readmodels                            # counts
+//	readmodels -collection users -id <id> # one document as JSON
+//	readmodels -collection users -wait 1000 -timeout 30s  # wait for a count
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+var collections = []string{"users", "activities", "user_statistics", "daily_statistics", "statistics_ledger"}
+
+func main() {
+	uri := flag.String("uri", "mongodb://localhost:27017", "MongoDB URI")
+	database := flag.String("db", "activity_read_models", "database")
+	collection := flag.String("collection", "", "collection (with -id or -wait)")
+	id := flag.String("id", "", "print the document with this _id")
+	wait := flag.Int64("wait", -1, "wait until the collection holds this many documents")
+	timeout := flag.Duration("timeout", 30*time.Second, "how long to wait")
+	flag.Parse()
+
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout+5*time.Second)
+	defer cancel()
+	client, err := mongo.Connect(options.Client().ApplyURI(*uri).SetServerSelectionTimeout(5 * time.Second))
+	if err != nil {
+		fail(err)
+	}
+	defer func() { _ = client.Disconnect(context.Background()) }()
+	db := client.Database(*database)
+
+	switch {
+	case *id != "":
+		var doc bson.M
+		if err := db.Collection(*collection).FindOne(ctx, bson.D{{Key: "_id", Value: *id}}).Decode(&doc); err != nil {
+			fail(err)
+		}
+		out, _ := json.MarshalIndent(doc, "", "  ")
+		fmt.Println(string(out))
+	case *wait >= 0:
+		began := time.Now()
+		for {
+			n, err := db.Collection(*collection).CountDocuments(ctx, bson.D{})
+			if err == nil && n == *wait {
+				fmt.Printf("%s: %d documents after %v\n", *collection, n, time.Since(began).Round(time.Millisecond))
+				return
+			}
+			if time.Since(began) > *timeout {
+				fail(fmt.Errorf("%s: %d documents after %v, want %d (err %v)", *collection, n, *timeout, *wait, err))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	default:
+		for _, c := range collections {
+			n, err := db.Collection(c).CountDocuments(ctx, bson.D{})
+			if err != nil {
+				fail(err)
+			}
+			fmt.Printf("%-18s %d\n", c, n)
+		}
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "readmodels:", err)
+	os.Exit(1)
+}
