@@ -2,6 +2,7 @@
 -- application would, then one activity per ten users with the first user
 -- of each ten joining it. For trying the stack by hand:
 --   psql -h localhost -U postgres -d activity -v n=1000 -f scripts/sql/sample-events.sql
+\set ON_ERROR_STOP on
 \if :{?n}
 \else
 \set n 10
@@ -9,13 +10,8 @@
 
 SELECT gen_random_uuid() AS run \gset
 
-DO $$
-BEGIN
-    -- psql variables do not reach PL/pgSQL; pass them through settings.
-    PERFORM set_config('sample.n', :'n', false);
-    PERFORM set_config('sample.run', :'run', false);
-END
-$$;
+-- psql variables do not reach PL/pgSQL; pass them through settings.
+SELECT set_config('sample.n', :'n', false), set_config('sample.run', :'run', false) \gset
 
 CREATE OR REPLACE PROCEDURE pg_temp.insert_sample_events()
 LANGUAGE plpgsql AS $$

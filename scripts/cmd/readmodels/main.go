@@ -4,6 +4,7 @@
 //	readmodels                            # counts
 //	readmodels -collection users -id <id> # one document as JSON
 //	readmodels -collection users -wait 1000 -timeout 30s  # wait for a count
+//	readmodels -collection users -group _rev               # documents by field value
 package main
 
 import (
@@ -27,6 +28,7 @@ func main() {
 	collection := flag.String("collection", "", "collection (with -id or -wait)")
 	id := flag.String("id", "", "print the document with this _id")
 	wait := flag.Int64("wait", -1, "wait until the collection holds this many documents")
+	group := flag.String("group", "", "count the collection's documents by this field")
 	timeout := flag.Duration("timeout", 30*time.Second, "how long to wait")
 	flag.Parse()
 
@@ -47,6 +49,20 @@ func main() {
 		}
 		out, _ := json.MarshalIndent(doc, "", "  ")
 		fmt.Println(string(out))
+	case *group != "":
+		cur, err := db.Collection(*collection).Aggregate(ctx, mongo.Pipeline{
+			{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$" + *group}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
+		})
+		if err != nil {
+			fail(err)
+		}
+		var rows []bson.M
+		if err := cur.All(ctx, &rows); err != nil {
+			fail(err)
+		}
+		for _, r := range rows {
+			fmt.Printf("%s=%v: %v\n", *group, r["_id"], r["n"])
+		}
 	case *wait >= 0:
 		began := time.Now()
 		for {
