@@ -74,7 +74,7 @@ func CheckGracefulStop(t *testing.T, bin string, service string) {
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
-			<-exited
+			_ = <-exited
 		}
 	})
 
