@@ -74,7 +74,9 @@ func CheckGracefulStop(t *testing.T, bin string, service string) {
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
-			_ = <-exited
+			if err := <-exited; err != nil {
+				t.Logf("%s killed: %v", service, err)
+			}
 		}
 	})
 
