@@ -72,7 +72,7 @@ func main() {
 				return
 			}
 			if time.Since(began) > *timeout {
-				fail(fmt.Errorf("%s: %d documents after %v, want %d (err %v)", *collection, n, *timeout, *wait, err))
+				fail(fmt.Errorf("%s: %d documents after %v, want %d: %w", *collection, n, *timeout, *wait, err))
 			}
 			time.Sleep(20 * time.Millisecond)
 		}

@@ -71,8 +71,9 @@ func CheckGracefulStop(t *testing.T, bin string, service string) {
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	stopped := false // set once this goroutine has received from exited
 	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
+		if !stopped {
 			_ = cmd.Process.Kill()
 			if err := <-exited; err != nil {
 				t.Logf("%s killed: %v", service, err)
@@ -84,6 +85,7 @@ func CheckGracefulStop(t *testing.T, bin string, service string) {
 	for !ready(addr) {
 		select {
 		case err := <-exited:
+			stopped = true
 			t.Fatalf("%s exited before it was ready: %v\n%s", service, err, out.String())
 		default:
 		}
@@ -97,6 +99,7 @@ func CheckGracefulStop(t *testing.T, bin string, service string) {
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	select {
 	case err := <-exited:
+		stopped = true
 		require.NoError(t, err, "exit code after SIGTERM:\n%s", out.String())
 		assert.Less(t, time.Since(began), 10*time.Second, "stopped within CLOSE_TIMEOUT")
 		assert.Contains(t, out.String(), `"msg":"projector stopped"`)
