@@ -72,7 +72,10 @@ func main() {
 				return
 			}
 			if time.Since(began) > *timeout {
-				fail(fmt.Errorf("%s: %d documents after %v, want %d: %w", *collection, n, *timeout, *wait, err))
+				if err != nil {
+					fail(fmt.Errorf("%s: counting: %w", *collection, err))
+				}
+				fail(fmt.Errorf("%s: %d documents after %v, want %d", *collection, n, *timeout, *wait))
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
