@@ -27,11 +27,11 @@ wire-check: ## fail when a committed wire_gen.go is stale
 
 .PHONY: fmt-check
 fmt-check: ## fail when a Go file is not gofmt-ed
-	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "not gofmt-ed:"; echo "$$out"; exit 1; fi; echo "gofmt clean"
+	@out=$$(gofmt -l $(MODULES) e2e); if [ -n "$$out" ]; then echo "not gofmt-ed:"; echo "$$out"; exit 1; fi; echo "gofmt clean"
 
 .PHONY: vet
 vet: ## go vet every module
-	@for m in $(MODULES); do (cd $$m && go vet ./...); done; echo "go vet clean"
+	@for m in $(MODULES) e2e; do (cd $$m && go vet ./...); done; echo "go vet clean"
 
 .PHONY: lint
 lint: ## golangci-lint every module (needs golangci-lint on PATH)
@@ -83,6 +83,11 @@ status: ## containers, connector status, consumer groups with lag
 	@$(COMPOSE) ps
 	@echo; $(COMPOSE) run --rm --no-deps connector-init status -url http://connect:8083 -name outbox-connector
 	@echo; $(COMPOSE) exec -T kafka /opt/kafka/bin/kafka-consumer-groups.sh --bootstrap-server localhost:9092 --describe --all-groups
+
+.PHONY: e2e
+e2e: images ## end-to-end suite: the whole stack in throwaway containers (needs Docker)
+	@cd e2e && set -a && { [ ! -f ../$(IMAGES_ENV) ] || . ../$(IMAGES_ENV); } && set +a && \
+	  go test -count=1 -v -timeout 15m ./...
 
 .PHONY: scale
 scale: ## run N instances of one projector: make scale SERVICE=user-projector N=3

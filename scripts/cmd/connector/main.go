@@ -13,7 +13,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/activityapp/event-processor/scripts/internal/connect"
+	"github.com/activityapp/event-processor/scripts/connect"
 )
 
 func main() {

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/activityapp/event-processor/scripts/internal/connect"
+	"github.com/activityapp/event-processor/scripts/connect"
 )
 
 // fakeConnect answers like a Connect worker that becomes ready after a few
