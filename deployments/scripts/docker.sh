@@ -8,7 +8,17 @@
 set -euo pipefail
 
 COMPOSE_VERSION=v2.40.3
+# Where this script notes the dockerd it started, so whoever started the
+# setup (.ci/run) can stop it again by PID.
+PIDFILE=${DOCKERD_PIDFILE:-/run/event-processor-dockerd.pid}
 log() { printf '== %s\n' "$*" >&2; }
+
+# The offline image builds need debootstrap (deployments/images/base).
+if ! command -v debootstrap >/dev/null 2>&1; then
+  log "installing debootstrap"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+fi
 
 if ! docker info >/dev/null 2>&1; then
   if ! command -v dockerd >/dev/null 2>&1; then
@@ -19,6 +29,7 @@ if ! docker info >/dev/null 2>&1; then
   log "starting dockerd"
   mkdir -p /var/log
   nohup dockerd >/var/log/dockerd.log 2>&1 &
+  echo $! >"$PIDFILE"
   for _ in $(seq 1 60); do
     docker info >/dev/null 2>&1 && break
     sleep 1
