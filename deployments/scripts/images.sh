@@ -42,8 +42,9 @@ done
 log "building the projector and connector images"
 make --no-print-directory build >/dev/null
 for bin in user-projector activity-projector statistics-projector connector; do
+  # The client's "legacy builder is deprecated" notice is noise here.
   docker build -q --network=host -f deployments/images/gobin/Dockerfile --build-arg BIN="$bin" \
-    -t "event-processor/$bin:latest" . >/dev/null
+    -t "event-processor/$bin:latest" . 2>&1 >/dev/null | { grep -vE 'DEPRECATED|buildx|BuildKit|^\s*$' || true; } >&2
 done
 mv "$out.tmp" "$out"
 cat "$out" >&2
