@@ -84,6 +84,7 @@ func (m *Memory[D]) Update(_ context.Context, id string, change func(*D) (bool, 
 	if err != nil || !changed {
 		return err
 	}
-	m.values[id] = v
+	// Keep a copy: the change may still hold maps or pointers of v.
+	m.values[id] = m.clone(v)
 	return nil
 }

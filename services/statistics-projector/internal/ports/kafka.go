@@ -21,11 +21,10 @@ import (
 // ProviderSet provides the service's ports.
 var ProviderSet = wire.NewSet(Register)
 
-// Router handler names, as metrics and the poison queue show them.
-const (
-	OutboxHandlerName     = "statistics-projector.outbox"
-	IncrementsHandlerName = "statistics-projector.increments"
-)
+// IncrementsHandlerName is the router handler that applies contributions,
+// as metrics and the poison queue show it; the outbox handler is named by
+// app.OutboxHandler.
+const IncrementsHandlerName = "statistics-projector.increments"
 
 // Register adds both handlers to the router.
 func Register(cfg config.Config, scfg adapters.Config, r *router.Router, sub *wkafka.Subscriber,
