@@ -47,3 +47,14 @@ type Source struct {
 	// Snapshot is true for rows read by Debezium's initial snapshot (op r).
 	Snapshot bool
 }
+
+// CommitTime is when the event's transaction committed: Debezium's source
+// timestamp, or created_at for a record that carries none (the Outbox Event
+// Router shape). Within one transaction created_at is its start, so it is
+// at most the transaction's duration early.
+func (e Event) CommitTime() time.Time {
+	if !e.Source.CommitTime.IsZero() {
+		return e.Source.CommitTime.UTC()
+	}
+	return e.CreatedAt.UTC()
+}

@@ -6,9 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/activityapp/event-processor/shared/outbox"
 )
 
 // Meta is embedded (bson ",inline") in every document a Store writes.
@@ -20,6 +23,30 @@ type Meta struct {
 	// concurrent updates without a lock, which is why each document also
 	// has a single writer: its Kafka partition).
 	Rev int64 `bson:"_rev"`
+	// CommittedAt and ProjectedAt say how fresh the document is: when the
+	// transaction of the event that last changed it committed in
+	// PostgreSQL, and when the projector wrote it. Their difference is the
+	// commit-to-read-model latency (the demo report reads it). Only
+	// observability: no projection decision depends on them, and an event
+	// that changes nothing writes nothing, so a replay leaves them alone.
+	CommittedAt time.Time `bson:"_committed_at,omitempty"`
+	ProjectedAt time.Time `bson:"_projected_at,omitempty"`
+}
+
+// Stamp fields, as documents show them.
+const (
+	CommittedAtField = "_committed_at"
+	ProjectedAtField = "_projected_at"
+)
+
+// stamp records on m the commit time of the event on ctx (none when the
+// write has no event, e.g. a tool) and now as the write time.
+func (m *Meta) stamp(ctx context.Context, now time.Time) {
+	m.CommittedAt = time.Time{}
+	if ev, err := outbox.FromContext(ctx); err == nil {
+		m.CommittedAt = ev.CommitTime()
+	}
+	m.ProjectedAt = now.UTC()
 }
 
 // DocumentMeta returns the embedded Meta; it makes *M satisfy Document.
@@ -79,6 +106,7 @@ func (s *Store[M, PM]) Update(ctx context.Context, id string, change func(doc PM
 		}
 		rev := p.DocumentMeta().Rev
 		p.DocumentMeta().Rev = rev + 1
+		p.DocumentMeta().stamp(ctx, time.Now())
 		if !found {
 			_, err = s.coll.InsertOne(ctx, p)
 			if mongo.IsDuplicateKeyError(err) {

@@ -9,9 +9,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/activityapp/event-processor/shared/fault"
+	"github.com/activityapp/event-processor/shared/outbox"
 	"github.com/activityapp/event-processor/shared/readmodel"
 	"github.com/activityapp/event-processor/shared/readmodel/readmodeltest"
 	"github.com/activityapp/event-processor/testkit/mongotest"
@@ -56,11 +58,20 @@ func put(t *testing.T, s *noteStore, id string, doc noteDocument) {
 	}))
 }
 
+// getDocument reads document id, checks it is stamped and returns it
+// without the stamp.
 func getDocument(t *testing.T, s *noteStore, id string) noteDocument {
 	t.Helper()
 	doc, found, err := s.Get(t.Context(), id)
 	require.NoError(t, err)
 	require.True(t, found, id)
+	assert.False(t, doc.ProjectedAt.IsZero(), "%s: written without _projected_at", id)
+	return unstamped(doc)
+}
+
+// unstamped is doc without its freshness stamps.
+func unstamped(doc noteDocument) noteDocument {
+	doc.CommittedAt, doc.ProjectedAt = time.Time{}, time.Time{}
 	return doc
 }
 
@@ -83,7 +94,7 @@ func TestStoreWritesAndReadsDocuments(t *testing.T) {
 	// Update starts from the stored document, its revision included, and
 	// counts the write.
 	require.NoError(t, s.Update(t.Context(), "n1", func(d *noteDocument) (bool, error) {
-		assert.Equal(t, readmodel.Meta{ID: "n1", Rev: 1}, d.Meta)
+		assert.Equal(t, readmodel.Meta{ID: "n1", Rev: 1}, unstamped(*d).Meta)
 		d.tag("b", 2)
 		return true, nil
 	}))
@@ -148,7 +159,7 @@ func TestStoreRetriesWhenAnotherWriterCreatesTheDocument(t *testing.T) {
 		} else {
 			want := theirs
 			want.Meta = readmodel.Meta{ID: "n1", Rev: 1}
-			assert.Equal(t, want, *d, "the retry starts from the other writer's document")
+			assert.Equal(t, want, unstamped(*d), "the retry starts from the other writer's document")
 		}
 		d.tag("mine", 4)
 		return true, nil
@@ -238,4 +249,41 @@ func TestStoreHonoursContextCancellation(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	err = repo.Update(ctx, "n1", func(*note) (bool, error) { return true, nil })
 	require.ErrorIs(t, err, context.Canceled)
+}
+
+// Every write records when the event that caused it committed and when it
+// was written; a change that writes nothing leaves both alone, which is
+// what keeps a replay from touching them.
+func TestStoreStampsEveryWrite(t *testing.T) {
+	coll := notesCollection(t)
+	s := readmodel.NewStore[noteDocument](coll)
+	committed := time.Date(2026, 11, 27, 14, 0, 0, 123_456_000, time.FixedZone("CET", 3600))
+	ctx := outbox.WithEvent(t.Context(), outbox.Event{EventID: "e1", Source: outbox.Source{CommitTime: committed}})
+
+	before := time.Now()
+	require.NoError(t, s.Update(ctx, "n1", func(d *noteDocument) (bool, error) {
+		d.Title = "first"
+		return true, nil
+	}))
+	after := time.Now()
+	raw := readmodeltest.RawDocument(t, coll, "n1")
+	assert.Equal(t, bson.NewDateTimeFromTime(committed), raw[readmodel.CommittedAtField], "commit time, UTC milliseconds")
+	projected := raw[readmodel.ProjectedAtField].(bson.DateTime).Time()
+	assert.False(t, projected.Before(before.Truncate(time.Millisecond)) || projected.After(after), "projected at %v, written between %v and %v", projected, before, after)
+
+	// Nothing changed: nothing written, stamps untouched.
+	later := outbox.WithEvent(t.Context(), outbox.Event{EventID: "e2", Source: outbox.Source{CommitTime: committed.Add(time.Hour)}})
+	require.NoError(t, s.Update(later, "n1", func(*noteDocument) (bool, error) { return false, nil }))
+	assert.Equal(t, raw, readmodeltest.RawDocument(t, coll, "n1"))
+
+	// Without a Debezium source time the row's created_at stands in; a
+	// write with no event at all (a tool) records no commit time.
+	created := committed.Add(2 * time.Hour)
+	require.NoError(t, s.Update(outbox.WithEvent(t.Context(), outbox.Event{EventID: "e3", CreatedAt: created}), "n1",
+		func(d *noteDocument) (bool, error) { d.Title = "second"; return true, nil }))
+	assert.Equal(t, bson.NewDateTimeFromTime(created), readmodeltest.RawDocument(t, coll, "n1")[readmodel.CommittedAtField])
+	require.NoError(t, s.Update(t.Context(), "n1", func(d *noteDocument) (bool, error) { d.Title = "third"; return true, nil }))
+	raw = readmodeltest.RawDocument(t, coll, "n1")
+	assert.NotContains(t, raw, readmodel.CommittedAtField)
+	assert.Contains(t, raw, readmodel.ProjectedAtField)
 }

@@ -8,10 +8,21 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/activityapp/event-processor/shared/readmodel"
 )
 
-// Documents reads a collection raw, nested documents as bson.M, by _id.
+// Documents reads a collection raw, nested documents as bson.M, by _id,
+// without the freshness stamps (readmodel.Meta's _committed_at and
+// _projected_at): those record when a write happened, so they differ
+// between two runs that project the same events. Stamps reads them.
 func Documents(t *testing.T, db *mongo.Database, collection string) map[string]bson.M {
+	t.Helper()
+	return Without(Stamps(t, db, collection), readmodel.CommittedAtField, readmodel.ProjectedAtField)
+}
+
+// Stamps reads a collection raw, stamps included.
+func Stamps(t *testing.T, db *mongo.Database, collection string) map[string]bson.M {
 	t.Helper()
 	coll := db.Collection(collection, options.Collection().SetBSONOptions(&options.BSONOptions{DefaultDocumentM: true}))
 	cur, err := coll.Find(t.Context(), bson.D{})

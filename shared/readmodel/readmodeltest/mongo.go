@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"github.com/activityapp/event-processor/shared/readmodel"
 	"github.com/activityapp/event-processor/testkit/mongotest"
 )
 
@@ -51,7 +52,8 @@ func CheckIndexes[R any](t *testing.T, newRepo func(context.Context, *mongo.Data
 
 // Stored constructs a repository with newRepo on a new database, stores
 // values (by id) through it and returns the documents collection then
-// holds for them, as RawDocument reads them, by id.
+// holds for them, as RawDocument reads them but without the freshness
+// stamps, by id.
 func Stored[D any, R Repository[D]](t *testing.T, newRepo func(context.Context, *mongo.Database) (R, error), collection string, values map[string]D) map[string]bson.M {
 	t.Helper()
 	db := mongotest.Database(t)
@@ -59,7 +61,13 @@ func Stored[D any, R Repository[D]](t *testing.T, newRepo func(context.Context, 
 	docs := make(map[string]bson.M, len(values))
 	for id, v := range values {
 		Store[D](t, repo, id, v)
-		docs[id] = RawDocument(t, db.Collection(collection), id)
+		doc := RawDocument(t, db.Collection(collection), id)
+		// Every write is stamped; the stamp's value is a time of day, so
+		// it is checked here and left out of what callers compare.
+		require.IsType(t, bson.DateTime(0), doc[readmodel.ProjectedAtField], "%s/%s: written without %s", collection, id, readmodel.ProjectedAtField)
+		delete(doc, readmodel.ProjectedAtField)
+		delete(doc, readmodel.CommittedAtField)
+		docs[id] = doc
 	}
 	return docs
 }

@@ -12,6 +12,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/activityapp/event-processor/shared/readmodel"
+
 	"github.com/activityapp/event-processor/services/statistics-projector/internal/domain/stats"
 )
 
@@ -55,6 +57,9 @@ type ledgerEntry struct {
 	Inc      map[string]int64     `bson:"inc"`
 	Max      map[string]time.Time `bson:"max,omitempty"`
 	Identity map[string]string    `bson:"identity,omitempty"`
+	// CommittedAt is the source event's commit time, stamped on the
+	// document by whoever absorbs the entry.
+	CommittedAt time.Time `bson:"committed_at,omitempty"`
 }
 
 // NewLedgerMongo returns the ledger and creates the indexes it relies on.
@@ -122,7 +127,7 @@ func (l *LedgerMongo) Apply(ctx context.Context, c stats.Contribution) (bool, er
 		if mine != nil {
 			continue // recorded after the document was read: look again
 		}
-		entry := ledgerEntry{ID: c.ID(), Stat: c.Key(), Seq: seq + 1, Inc: c.Inc, Max: c.Max, Identity: c.Identity}
+		entry := ledgerEntry{ID: c.ID(), Stat: c.Key(), Seq: seq + 1, Inc: c.Inc, Max: c.Max, Identity: c.Identity, CommittedAt: c.CommittedAt}
 		if _, err := l.ledger.InsertOne(ctx, entry); err != nil {
 			if mongo.IsDuplicateKeyError(err) {
 				continue // another writer claimed seq+1, or recorded c
@@ -178,7 +183,11 @@ var errStale = errors.New("statistics: document moved on")
 
 // absorb adds entry to document id, if the document is at entry.Seq-1.
 func (l *LedgerMongo) absorb(ctx context.Context, coll *mongo.Collection, id string, e ledgerEntry) error {
-	set := bson.D{{Key: seqField, Value: e.Seq}}
+	// The freshness stamps of readmodel.Meta, as every read model has them.
+	set := bson.D{{Key: seqField, Value: e.Seq}, {Key: readmodel.ProjectedAtField, Value: time.Now().UTC()}}
+	if !e.CommittedAt.IsZero() {
+		set = append(set, bson.E{Key: readmodel.CommittedAtField, Value: e.CommittedAt})
+	}
 	update := bson.D{{Key: "$set", Value: set}}
 	if len(e.Inc) > 0 {
 		update = append(update, bson.E{Key: "$inc", Value: e.Inc})

@@ -17,6 +17,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/activityapp/event-processor/shared/fault"
+	"github.com/activityapp/event-processor/shared/readmodel"
 	"github.com/activityapp/event-processor/testkit/mongotest"
 
 	"github.com/activityapp/event-processor/services/statistics-projector/internal/adapters"
@@ -38,12 +39,22 @@ func apply(t *testing.T, l *adapters.LedgerMongo, c stats.Contribution) bool {
 	return applied
 }
 
-// document reads a statistics document with every field it has.
+// document reads a statistics document with every field it has but the
+// freshness stamps, which it checks are there (TestLedgerMongoStamps
+// checks their values).
 func document(t *testing.T, db *mongo.Database, collection, id string) bson.M {
 	t.Helper()
 	var doc bson.M
 	err := db.Collection(collection).FindOne(context.Background(), bson.D{{Key: "_id", Value: id}}).Decode(&doc)
 	require.NoError(t, err, "read %s/%s", collection, id)
+	return unstamped(t, collection, doc)
+}
+
+func unstamped(t *testing.T, collection string, doc bson.M) bson.M {
+	t.Helper()
+	require.IsType(t, bson.DateTime(0), doc[readmodel.ProjectedAtField], "%s/%v is stamped", collection, doc["_id"])
+	delete(doc, readmodel.ProjectedAtField)
+	delete(doc, readmodel.CommittedAtField)
 	return doc
 }
 
@@ -57,7 +68,7 @@ func documents(t *testing.T, db *mongo.Database, collection string) map[string]b
 	require.NoError(t, cur.All(ctx, &all))
 	out := make(map[string]bson.M, len(all))
 	for _, d := range all {
-		out[d["_id"].(string)] = d
+		out[d["_id"].(string)] = unstamped(t, collection, d)
 	}
 	return out
 }
@@ -546,4 +557,27 @@ func TestLedgerMongoCancelledContext(t *testing.T) {
 	n, err := db.Collection(stats.DailyStatistics).CountDocuments(context.Background(), bson.D{})
 	require.NoError(t, err)
 	assert.Zero(t, n)
+}
+
+// The document written is stamped with the contribution's commit time and
+// the time of the write; a duplicate writes nothing, so the stamps stay.
+func TestLedgerMongoStamps(t *testing.T) {
+	l, db := newLedger(t)
+	committed := time.Date(2026, 11, 27, 14, 0, 0, 250_000_000, time.UTC)
+	c := dailyContribution("e1", "2026-11-27", "UserCreated")
+	c.CommittedAt = committed
+
+	before := time.Now().Truncate(time.Millisecond)
+	assert.True(t, apply(t, l, c))
+	after := time.Now()
+	var doc bson.M
+	require.NoError(t, db.Collection(stats.DailyStatistics).FindOne(context.Background(), bson.D{{Key: "_id", Value: c.DocID}}).Decode(&doc))
+	assert.Equal(t, bson.NewDateTimeFromTime(committed), doc[readmodel.CommittedAtField])
+	projected := doc[readmodel.ProjectedAtField].(bson.DateTime).Time()
+	assert.False(t, projected.Before(before) || projected.After(after), "projected at %v, applied between %v and %v", projected, before, after)
+
+	assert.False(t, apply(t, l, c), "a duplicate")
+	var again bson.M
+	require.NoError(t, db.Collection(stats.DailyStatistics).FindOne(context.Background(), bson.D{{Key: "_id", Value: c.DocID}}).Decode(&again))
+	assert.Equal(t, doc, again)
 }

@@ -43,6 +43,9 @@ type Contribution struct {
 	Max map[string]time.Time `json:"max,omitempty"`
 	// Identity fields written when the document is created.
 	Identity map[string]string `json:"identity,omitempty"`
+	// CommittedAt is when the event committed in PostgreSQL: the written
+	// document is stamped with it (freshness, not counted).
+	CommittedAt time.Time `json:"committed_at,omitzero"`
 }
 
 // Key names the document the contribution belongs to. It is the Kafka key

@@ -46,8 +46,9 @@ func event(eventType, aggregateID string, payload string) outbox.Event {
 func daily(eventType string) stats.Contribution {
 	return stats.Contribution{
 		EventID: eventID, Collection: stats.DailyStatistics, DocID: "2026-11-28/" + eventType,
-		Inc:      map[string]int64{stats.Count: 1},
-		Identity: map[string]string{"day": "2026-11-28", "event_type": eventType},
+		Inc:         map[string]int64{stats.Count: 1},
+		Identity:    map[string]string{"day": "2026-11-28", "event_type": eventType},
+		CommittedAt: createdAt.UTC(),
 	}
 }
 
@@ -57,8 +58,9 @@ func user(id string, created, joined, left int64) stats.Contribution {
 		Inc: map[string]int64{
 			stats.ActivitiesCreated: created, stats.ActivitiesJoined: joined, stats.ActivitiesLeft: left,
 		},
-		Max:      map[string]time.Time{stats.LastActivityAt: utcAt},
-		Identity: map[string]string{"user_id": id},
+		Max:         map[string]time.Time{stats.LastActivityAt: utcAt},
+		Identity:    map[string]string{"user_id": id},
+		CommittedAt: createdAt.UTC(),
 	}
 }
 

@@ -17,8 +17,9 @@ func Contributions(ev outbox.Event) ([]Contribution, error) {
 	day := at.Format("2006-01-02")
 	daily := Contribution{
 		EventID: ev.EventID, Collection: DailyStatistics, DocID: day + "/" + ev.EventType,
-		Inc:      map[string]int64{Count: 1},
-		Identity: map[string]string{"day": day, "event_type": ev.EventType},
+		Inc:         map[string]int64{Count: 1},
+		Identity:    map[string]string{"day": day, "event_type": ev.EventType},
+		CommittedAt: ev.CommitTime(),
 	}
 
 	userID, counter, err := actor(ev)
@@ -34,9 +35,10 @@ func Contributions(ev outbox.Event) ([]Contribution, error) {
 	}
 	user := Contribution{
 		EventID: ev.EventID, Collection: UserStatistics, DocID: userID,
-		Inc:      inc,
-		Max:      map[string]time.Time{LastActivityAt: at},
-		Identity: map[string]string{"user_id": userID},
+		Inc:         inc,
+		Max:         map[string]time.Time{LastActivityAt: at},
+		Identity:    map[string]string{"user_id": userID},
+		CommittedAt: ev.CommitTime(),
 	}
 	return []Contribution{daily, user}, nil
 }
