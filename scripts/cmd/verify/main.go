@@ -1,0 +1,89 @@
+// Command verify compares the MongoDB read models with a model recomputed
+// from the PostgreSQL outbox and prints what differs.
+//
+//	verify                      # compare once
+//	verify -wait 60s -max 20    # until the projectors catch up, at most 60 s
+//
+// Exit status: 0 equal, 1 mismatch, 2 usage or configuration error,
+// 3 a server could not be read.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/activityapp/event-processor/scripts/verify"
+)
+
+// Exit statuses.
+const (
+	exitEqual      = 0
+	exitMismatch   = 1
+	exitUsage      = 2
+	exitUnreadable = 3
+)
+
+const (
+	defaultPostgresURL = "postgres://postgres:postgres@localhost:5432/activity?sslmode=disable"
+	defaultMongoURI    = "mongodb://localhost:27017"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("verify", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	var cfg verify.Config
+	flags.StringVar(&cfg.PostgresURL, "postgres", envOr("POSTGRES_URL", defaultPostgresURL), "PostgreSQL URL of the outbox database (env POSTGRES_URL)")
+	flags.StringVar(&cfg.MongoURI, "mongodb", envOr("MONGODB_URI", defaultMongoURI), "MongoDB URI of the read models (env MONGODB_URI)")
+	flags.StringVar(&cfg.Database, "db", verify.DefaultDatabase, "read-model database")
+	maxExamples := flags.Int("max", 10, "differences shown per collection")
+	flags.DurationVar(&cfg.Wait, "wait", 0, "keep comparing until the read models match or this time has passed")
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitEqual
+		}
+		return exitUsage
+	}
+	if flags.NArg() > 0 {
+		_, _ = fmt.Fprintf(stderr, "verify: unexpected arguments %q\n", flags.Args())
+		return exitUsage
+	}
+	cfg.MaxExamples = *maxExamples
+	if cfg.MaxExamples <= 0 {
+		cfg.MaxExamples = -1 // Config reads zero as its default
+	}
+
+	diff, _, err := verify.Run(ctx, cfg, stdout)
+	switch {
+	case errors.Is(err, verify.ErrInvalidConfig):
+		_, _ = fmt.Fprintln(stderr, err)
+		return exitUsage
+	case err != nil:
+		_, _ = fmt.Fprintf(stderr, "verify: cannot read: %v\n", err)
+		return exitUnreadable
+	case !diff.OK():
+		_, _ = fmt.Fprintln(stdout, "MISMATCH: the read models differ from the outbox")
+		return exitMismatch
+	}
+	_, _ = fmt.Fprintln(stdout, "OK: the read models match the outbox")
+	return exitEqual
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
