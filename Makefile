@@ -45,9 +45,9 @@ unit: ## unit and integration tests of every module
 test: fmt-check vet wire-check unit ## everything CI checks: gofmt, vet, wire, tests
 
 .PHONY: build
-build: ## build the static binaries (projectors, connector tool) into bin/
+build: ## build the static binaries (projectors; connector, load, verify, demo, readmodels, capture tools) into bin/
 	@mkdir -p bin; for s in $(SERVICES); do (cd services/$$s && CGO_ENABLED=0 go build -trimpath -o ../../bin/$$s ./cmd/$$s); done
-	@cd scripts && CGO_ENABLED=0 go build -trimpath -o ../bin/connector ./cmd/connector
+	@cd scripts && for c in connector load verify demo readmodels capture; do CGO_ENABLED=0 go build -trimpath -o ../bin/$$c ./cmd/$$c; done
 
 # --- the stack (docker compose) -------------------------------------------
 
@@ -83,6 +83,10 @@ status: ## containers, connector status, consumer groups with lag
 	@$(COMPOSE) ps
 	@echo; $(COMPOSE) run --rm --no-deps connector-init status -url http://connect:8083 -name outbox-connector
 	@echo; $(COMPOSE) exec -T kafka /opt/kafka/bin/kafka-consumer-groups.sh --bootstrap-server localhost:9092 --describe --all-groups
+
+.PHONY: demo
+demo: up ## the quick start: stack up (if not), 1,000 events, wait, verify, report into out/demo
+	@scripts/demo/load_1000.sh
 
 .PHONY: e2e
 e2e: images ## end-to-end suite: the whole stack in throwaway containers (needs Docker)
