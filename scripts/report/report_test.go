@@ -55,8 +55,8 @@ func TestTableShowsEverySection(t *testing.T) {
 	for _, want := range []string{
 		"Demo run run-1: 1000 events, OK",
 		"read models caught up 12.25s after the first commit",
-		"load: events committed to the outbox", "667", "900",
-		"user-projector: events handled (group user-projector)", "95", "180", "end to end: events from commit into every read model", "82",
+		"load: commits to the outbox", "667", "900",
+		"user-projector", "95", "180", "end to end: commit to every read model", "82",
 		"users", "300",
 		"Success: 100.0 % of 1000 events",
 		"Verifier: users: 400 expected",

@@ -22,13 +22,13 @@ func (r Report) WriteTable(w io.Writer) error {
 		r.LoadFinished.Sub(r.Started).Round(time.Millisecond), r.Projected.Sub(r.Started).Round(time.Millisecond))
 
 	var tw strings.Builder
-	fmt.Fprintln(&tw, "Throughput (per second)\taverage\tpeak\t")
-	fmt.Fprintf(&tw, "load: events committed to the outbox\t%.0f\t%.0f\t\n", r.Throughput.Load.Average, r.Throughput.Load.Peak)
+	fmt.Fprintln(&tw, "Throughput (per second)\taverage\tpeak\tof\t")
+	fmt.Fprintf(&tw, "load: commits to the outbox\t%.0f\t%.0f\tevents\t\n", r.Throughput.Load.Average, r.Throughput.Load.Peak)
 	for _, c := range r.Throughput.Consumers {
-		fmt.Fprintf(&tw, "%s: %s handled (group %s)\t%.0f\t%.0f\t\n", c.Label, c.Unit, c.Group, c.Average, c.Peak)
+		fmt.Fprintf(&tw, "%s\t%.0f\t%.0f\t%s\t\n", c.Label, c.Average, c.Peak, c.Unit)
 	}
-	fmt.Fprintf(&tw, "end to end: events from commit into every read model\t%.0f\t\t\n", r.Throughput.EndToEnd)
-	fmt.Fprintln(&tw, "\t\t\t")
+	fmt.Fprintf(&tw, "end to end: commit to every read model\t%.0f\t\tevents\t\n", r.Throughput.EndToEnd)
+	fmt.Fprintln(&tw, "\t\t\t\t")
 
 	fmt.Fprintln(&tw, "Commit-to-read-model latency (ms)\tdocuments\tmin\tp50\tp95\tp99\tmax\t")
 	for _, name := range append(slices.Clone(ReadModels), "all") {
