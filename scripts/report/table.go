@@ -28,7 +28,11 @@ func (r Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(&tw, "%s\t%.0f\t%.0f\t%s\t\n", c.Label, c.Average, c.Peak, c.Unit)
 	}
 	fmt.Fprintf(&tw, "end to end: commit to every read model\t%.0f\t\tevents\t\n", r.Throughput.EndToEnd)
-	fmt.Fprintln(&tw, "\t\t\t\t")
+	if err := aligned(&b, tw.String()); err != nil {
+		return err
+	}
+	b.WriteString("\n")
+	tw.Reset()
 
 	fmt.Fprintln(&tw, "Commit-to-read-model latency (ms)\tdocuments\tmin\tp50\tp95\tp99\tmax\t")
 	for _, name := range append(slices.Clone(ReadModels), "all") {
