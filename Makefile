@@ -44,6 +44,19 @@ unit: ## unit and integration tests of every module
 .PHONY: test
 test: fmt-check vet wire-check unit ## everything CI checks: gofmt, vet, wire, tests
 
+# Packages with benchmarks, by module (listed: every test package whose
+# TestMain starts FerretDB would start it even without benchmarks).
+BENCH_PACKAGES := shared:./debezium/,./router/,./readmodel/ \
+  services/user-projector:./internal/app/ \
+  services/activity-projector:./internal/app/ \
+  services/statistics-projector:./internal/app/,./internal/domain/stats/,./internal/adapters/
+BENCHTIME ?= 2s
+
+.PHONY: bench
+bench: ## benchmarks: the consumer path, each projection in memory, the store on FerretDB (BENCHTIME=2s)
+	@for mp in $(BENCH_PACKAGES); do m=$${mp%%:*}; pkgs=$${mp#*:}; echo "== $$m"; \
+	  (cd $$m && go test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $${pkgs//,/ }); done
+
 .PHONY: build
 build: ## build the static binaries (projectors; connector, load, verify, demo, readmodels, capture tools) into bin/
 	@mkdir -p bin; for s in $(SERVICES); do (cd services/$$s && CGO_ENABLED=0 go build -trimpath -o ../../bin/$$s ./cmd/$$s); done

@@ -36,7 +36,7 @@ type Aggregate struct {
 }
 
 // Next returns the aggregate's next event, created at At(version).
-func (a *Aggregate) Next(t *testing.T, eventType string, payload any) outbox.Event {
+func (a *Aggregate) Next(t testing.TB, eventType string, payload any) outbox.Event {
 	t.Helper()
 	a.Version++
 	b, err := json.Marshal(payload)
