@@ -76,7 +76,7 @@ func timelines(cfg Config, res loadgen.Result, samples []report.Sample) report.T
 	t := report.Timelines{Load: report.Bucket(res.Started, commits)}
 	for _, c := range report.Pipeline(cfg.OutboxTopic) {
 		t.Consumers = append(t.Consumers, report.NamedSeries{
-			Name: c.Label + " (" + c.Unit + ")", Series: report.Consumed(res.Started, samples, c.Group),
+			Name: c.Label, Series: report.Consumed(res.Started, samples, c.Group),
 		})
 	}
 	return t

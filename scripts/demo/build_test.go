@@ -71,7 +71,7 @@ func TestBuildReport(t *testing.T) {
 	tl := timelines(Config{OutboxTopic: topic}, res, samples)
 	assert.Equal(t, report.Series{3, 1}, tl.Load)
 	require.Len(t, tl.Consumers, 4)
-	assert.Equal(t, "statistics writer (contributions)", tl.Consumers[3].Name)
+	assert.Equal(t, "statistics writer", tl.Consumers[3].Name)
 }
 
 // The projectors may have caught up with a topic Debezium has not finished

@@ -48,7 +48,7 @@ func (r *Report) WriteCharts(dir string, fresh Freshness, lines Timelines) error
 	through := charts.LineSpec{
 		Title:  fmt.Sprintf("Throughput over time, %s", r.Mode),
 		XLabel: "seconds since the first event",
-		YLabel: "events/s (one-second buckets)",
+		YLabel: "per second: events; statistics writer: contributions",
 	}
 	through.Series = append(through.Series, line("load (commits)", lines.Load))
 	for _, c := range lines.Consumers {
