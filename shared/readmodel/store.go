@@ -63,13 +63,23 @@ type Document[M any] interface {
 var ErrConflict = errors.New("readmodel: concurrent update conflict")
 
 // Store reads and writes one collection of M.
+//
+// It keeps the documents it wrote (up to DefaultCacheSize, least recently
+// used out) and starts the next change of one from that copy instead of
+// reading it again: a write is then one round trip, not two. That is safe
+// because every write is guarded by the revision it started from: if
+// anyone else wrote the document since (another instance after a
+// rebalance), the guard fails, the copy is dropped, and Update reads the
+// document again. The read models are owned by their projectors; a tool
+// that edits a document without moving _rev is not seen.
 type Store[M any, PM Document[M]] struct {
-	coll *mongo.Collection
+	coll  *mongo.Collection
+	cache *docCache[M]
 }
 
 // NewStore returns a store over coll.
 func NewStore[M any, PM Document[M]](coll *mongo.Collection) *Store[M, PM] {
-	return &Store[M, PM]{coll: coll}
+	return &Store[M, PM]{coll: coll, cache: newDocCache[M](DefaultCacheSize)}
 }
 
 // Collection is the underlying collection.
@@ -90,19 +100,26 @@ func (s *Store[M, PM]) Get(ctx context.Context, id string) (doc M, found bool, e
 // Update reads document id (a zero M with its ID set when absent), lets
 // change modify it, and writes it back if change reports a modification.
 // The write is an insert for a new document and otherwise a replace guarded
-// by the revision read; on a conflict it starts again.
+// by the revision read; on a conflict it reads the document again and
+// starts over.
 func (s *Store[M, PM]) Update(ctx context.Context, id string, change func(doc PM) (changed bool, err error)) error {
 	const attempts = 5
-	for range attempts {
-		doc, found, err := s.Get(ctx, id)
+	for attempt := range attempts {
+		doc, found, err := s.load(ctx, id, attempt == 0)
 		if err != nil {
 			return err
 		}
 		p := PM(&doc)
 		p.DocumentMeta().ID = id
 		changed, err := change(p)
-		if err != nil || !changed {
-			return err
+		if err != nil {
+			return err // the copy may be half changed: read it next time
+		}
+		if !changed {
+			if found {
+				s.cache.put(id, doc)
+			}
+			return nil
 		}
 		rev := p.DocumentMeta().Rev
 		p.DocumentMeta().Rev = rev + 1
@@ -115,6 +132,7 @@ func (s *Store[M, PM]) Update(ctx context.Context, id string, change func(doc PM
 			if err != nil {
 				return fmt.Errorf("readmodel: insert %s/%s: %w", s.coll.Name(), id, err)
 			}
+			s.cache.put(id, doc)
 			return nil
 		}
 		res, err := s.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "_rev", Value: rev}}, p)
@@ -122,8 +140,19 @@ func (s *Store[M, PM]) Update(ctx context.Context, id string, change func(doc PM
 			return fmt.Errorf("readmodel: replace %s/%s: %w", s.coll.Name(), id, err)
 		}
 		if res.MatchedCount == 1 {
+			s.cache.put(id, doc)
 			return nil
 		}
 	}
 	return fmt.Errorf("%w: %s/%s", ErrConflict, s.coll.Name(), id)
+}
+
+// load takes document id from the cache when cached is true and it is
+// there, and otherwise reads it (dropping any cached copy: after a
+// conflict that copy is stale).
+func (s *Store[M, PM]) load(ctx context.Context, id string, cached bool) (M, bool, error) {
+	if doc, ok := s.cache.take(id); ok && cached {
+		return doc, true, nil
+	}
+	return s.Get(ctx, id)
 }

@@ -2,15 +2,19 @@ package readmodel_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/activityapp/event-processor/shared/fault"
 	"github.com/activityapp/event-processor/shared/outbox"
@@ -286,4 +290,82 @@ func TestStoreStampsEveryWrite(t *testing.T) {
 	raw = readmodeltest.RawDocument(t, coll, "n1")
 	assert.NotContains(t, raw, readmodel.CommittedAtField)
 	assert.Contains(t, raw, readmodel.ProjectedAtField)
+}
+
+// commands counts the commands a store sends, by name.
+type commands struct {
+	mu    sync.Mutex
+	count map[string]int
+}
+
+func (c *commands) of(name string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.count[name]
+}
+
+// monitoredCollection is coll reached through a client that counts its
+// commands.
+func monitoredCollection(t *testing.T, coll *mongo.Collection) (*mongo.Collection, *commands) {
+	t.Helper()
+	c := &commands{count: map[string]int{}}
+	client, err := mongo.Connect(options.Client().ApplyURI(mongotest.URI(t)).SetMonitor(&event.CommandMonitor{
+		Started: func(_ context.Context, e *event.CommandStartedEvent) {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.count[e.CommandName]++
+		},
+	}))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
+	return client.Database(coll.Database().Name()).Collection(coll.Name()), c
+}
+
+// A document the store wrote is changed next from its own copy: one round
+// trip per write. A copy gone stale (another writer got there in between)
+// fails the revision guard, and the store reads the document again, so the
+// other write is kept; a change that fails drops the copy.
+func TestStoreWritesFromItsOwnCopy(t *testing.T) {
+	coll, cmds := monitoredCollection(t, notesCollection(t))
+	s, other := readmodel.NewStore[noteDocument](coll), readmodel.NewStore[noteDocument](coll)
+
+	put(t, s, "n1", noteDocument{Title: "first"})
+	reads := cmds.of("find")
+	for i := range 3 {
+		require.NoError(t, s.Update(t.Context(), "n1", func(d *noteDocument) (bool, error) {
+			d.tag(fmt.Sprintf("t%d", i), int64(i))
+			return true, nil
+		}))
+	}
+	assert.Equal(t, reads, cmds.of("find"), "no reads: the store changed its own copy")
+	assert.EqualValues(t, 4, readmodeltest.RawDocument(t, coll, "n1")["_rev"])
+
+	// Another writer moves the document on; the stale copy is noticed.
+	require.NoError(t, other.Update(t.Context(), "n1", func(d *noteDocument) (bool, error) {
+		d.Title = "theirs"
+		return true, nil
+	}))
+	calls := 0
+	require.NoError(t, s.Update(t.Context(), "n1", func(d *noteDocument) (bool, error) {
+		calls++
+		d.tag("mine", 9)
+		return true, nil
+	}))
+	assert.Equal(t, 2, calls, "the stale copy, then the document read again")
+	got := getDocument(t, s, "n1")
+	assert.Equal(t, "theirs", got.Title, "the other writer's change is kept")
+	assert.Equal(t, map[string]int64{"t0": 0, "t1": 1, "t2": 2, "mine": 9}, got.Tags)
+	assert.EqualValues(t, 6, got.Rev)
+
+	// A failing change may leave the copy half changed: it is dropped.
+	reads = cmds.of("find")
+	require.Error(t, s.Update(t.Context(), "n1", func(d *noteDocument) (bool, error) {
+		d.Title = "half"
+		return false, errors.New("boom")
+	}))
+	require.NoError(t, s.Update(t.Context(), "n1", func(d *noteDocument) (bool, error) {
+		assert.Equal(t, "theirs", d.Title, "read again, not the half-changed copy")
+		return false, nil
+	}))
+	assert.Equal(t, reads+1, cmds.of("find"))
 }
