@@ -14,6 +14,7 @@ func build(cfg Config, res loadgen.Result, samples []report.Sample, fresh report
 	r := report.Report{
 		RunID:      res.RunID,
 		Mode:       mode(res),
+		Pace:       res.Pace(),
 		Started:    res.Started,
 		Events:     len(res.Events),
 		Mix:        report.Shares(res.ByType),

@@ -48,6 +48,7 @@ func TestBuildReport(t *testing.T) {
 
 	r := build(Config{OutboxTopic: topic}, res, samples, fresh)
 	assert.Equal(t, "4 events", r.Mode)
+	assert.Empty(t, r.Pace, "a count-mode run has no target rate")
 	assert.Equal(t, 4, r.Events)
 	assert.Equal(t, at(1.5), r.LoadFinished)
 	assert.Equal(t, at(4), r.Projected)

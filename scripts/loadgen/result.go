@@ -72,6 +72,20 @@ func (r Result) FellBehind() bool {
 	return (!r.Interrupted && r.Missing() > 0) || r.MaxLag > lagTolerance
 }
 
+// Pace says, for a rate-mode run, whether the database kept up with the
+// target rate (empty in count mode).
+func (r Result) Pace() string {
+	if r.Mode != ModeRate {
+		return ""
+	}
+	if r.FellBehind() {
+		return fmt.Sprintf("target %g events/s for %v: the database did not keep up (%d of %d planned events not written, up to %v behind schedule)",
+			r.TargetRate, r.Duration, r.Missing(), r.Planned, r.MaxLag.Round(time.Millisecond))
+	}
+	return fmt.Sprintf("target %g events/s for %v: kept up (at most %v behind schedule)",
+		r.TargetRate, r.Duration, r.MaxLag.Round(time.Millisecond))
+}
+
 // Summary is a short human report: events by type, duration and rate.
 func (r Result) Summary() string {
 	var b strings.Builder
@@ -83,14 +97,7 @@ func (r Result) Summary() string {
 	fmt.Fprintf(&b, "%s %d of %d events in %v, %.0f events/s on average\n",
 		status, len(r.Events), r.Planned, r.Elapsed().Round(time.Millisecond), r.AchievedRate)
 	if r.Mode == ModeRate {
-		fmt.Fprintf(&b, "target %g events/s for %v", r.TargetRate, r.Duration)
-		if r.FellBehind() {
-			fmt.Fprintf(&b, ": the database did not keep up (%d of %d planned events not written, up to %v behind schedule)",
-				r.Missing(), r.Planned, r.MaxLag.Round(time.Millisecond))
-		} else {
-			fmt.Fprintf(&b, ": kept up (at most %v behind schedule)", r.MaxLag.Round(time.Millisecond))
-		}
-		b.WriteString("\n")
+		b.WriteString(r.Pace() + "\n")
 	}
 	for _, c := range Categories {
 		fmt.Fprintf(&b, "  %-12s %7d\n", c, r.ByCategory[c])

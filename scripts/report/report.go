@@ -15,7 +15,9 @@ import (
 type Report struct {
 	RunID string `json:"run_id"`
 	// Mode says what was loaded: "1000 events" or "200 events/s for 1m0s".
-	Mode    string    `json:"mode"`
+	Mode string `json:"mode"`
+	// Pace says whether a rate-mode load kept up with its target.
+	Pace    string    `json:"pace,omitempty"`
 	Started time.Time `json:"started"`
 	// LoadFinished is when the last event committed.
 	LoadFinished time.Time `json:"load_finished"`

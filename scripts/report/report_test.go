@@ -66,11 +66,13 @@ func TestTableShowsEverySection(t *testing.T) {
 	}
 	assert.Less(t, strings.Index(out, "ActivityCreated"), strings.Index(out, "UserCreated"), "largest share first")
 
+	r.Pace = "target 1000 events/s for 1m0s: the database did not keep up"
 	r.Success.Verified = false
 	r.Success.Poisoned["user-projector.poison"] = 2
 	b.Reset()
 	require.NoError(t, r.WriteTable(&b))
 	assert.Contains(t, b.String(), "1000 events, FAILED")
+	assert.Contains(t, b.String(), "\n  target 1000 events/s for 1m0s: the database did not keep up\n")
 	assert.Contains(t, b.String(), "user-projector.poison +2")
 	assert.False(t, r.OK())
 }

@@ -18,9 +18,13 @@ func (r Report) WriteTable(w io.Writer) error {
 		verdict = "FAILED"
 	}
 	fmt.Fprintf(&b, "Demo run %s: %s, %s\n", r.RunID, r.Mode, verdict)
-	fmt.Fprintf(&b, "  load %s, read models caught up %s after the first commit\n\n",
+	fmt.Fprintf(&b, "  load %s, read models caught up %s after the first commit\n",
 		r.LoadFinished.Sub(r.Started).Round(time.Millisecond), r.Projected.Sub(r.Started).Round(time.Millisecond))
+	if r.Pace != "" {
+		fmt.Fprintf(&b, "  %s\n", r.Pace)
+	}
 
+	b.WriteString("\n")
 	var tw strings.Builder
 	fmt.Fprintln(&tw, "Throughput (per second)\taverage\tpeak\tof\t")
 	fmt.Fprintf(&tw, "load: commits to the outbox\t%.0f\t%.0f\tevents\t\n", r.Throughput.Load.Average, r.Throughput.Load.Peak)
