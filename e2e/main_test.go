@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -14,6 +15,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/activityapp/event-processor/scripts/verify"
 )
 
 // The stack and the clients of the test process, shared by every test.
@@ -91,10 +94,34 @@ func run(m *testing.M) (code int) {
 	fmt.Fprintf(os.Stderr, "e2e: stack up in %v\n", time.Since(began).Round(100*time.Millisecond))
 
 	code = m.Run()
+	if code == 0 {
+		code = verifyAll()
+	}
 	if code != 0 {
 		stack.DumpLogs()
 	}
 	return code
+}
+
+// verifyAll checks, after every scenario (outages, restarts, poison,
+// redelivery, a killed instance), that the read models equal the model the
+// verifier recomputes from the whole outbox.
+func verifyAll() int {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var summary strings.Builder
+	diff, stats, err := verify.Run(ctx, verify.Config{PostgresURL: stack.PostgresURL, MongoURI: stack.MongoURI, Wait: 2 * time.Minute}, &summary)
+	switch {
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "e2e: verify:", err)
+		return 1
+	case !diff.OK():
+		fmt.Fprintf(os.Stderr, "e2e: FAIL: after the scenarios the read models differ from the outbox:\n%s", summary.String())
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "e2e: after the scenarios the read models equal the model recomputed from the outbox (%d events, %d skipped as the projectors skip them)\n",
+		stats.EventsRead, stats.EventsSkipped())
+	return 0
 }
 
 func connectClients(ctx context.Context) error {
