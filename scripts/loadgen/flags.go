@@ -4,20 +4,15 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
-)
 
-// DefaultPostgresURL is the stack's outbox database as `make up` publishes
-// it on the host.
-const DefaultPostgresURL = "postgres://postgres:postgres@localhost:5432/activity?sslmode=disable"
+	"github.com/activityapp/event-processor/scripts/internal/cli"
+)
 
 // BindFlags registers the load flags (-postgres, -n, -rate, -for, -mix,
 // -workers, -seed) on fs, writing into cfg; the PostgreSQL URL defaults to
 // $POSTGRES_URL. Every command that loads events takes the same flags.
 func BindFlags(fs *flag.FlagSet, cfg *Config, getenv func(string) string) {
-	postgresURL := getenv("POSTGRES_URL")
-	if postgresURL == "" {
-		postgresURL = DefaultPostgresURL
-	}
+	postgresURL := cli.Env(getenv, cli.PostgresURLEnv, cli.PostgresURL)
 	cfg.Mix = DefaultMix()
 	fs.StringVar(&cfg.PostgresURL, "postgres", postgresURL, "PostgreSQL URL of the outbox (default from $POSTGRES_URL)")
 	fs.IntVar(&cfg.Count, "n", 0, "write this many events as fast as the workers go")

@@ -19,12 +19,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/activityapp/event-processor/scripts/demo"
+	"github.com/activityapp/event-processor/scripts/internal/cli"
 	"github.com/activityapp/event-processor/scripts/loadgen"
 )
 
@@ -39,12 +37,7 @@ const (
 	exitUnreachable = 3
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { cli.Main(run) }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	cfg, err := parseFlags(args, getenv, stderr)
@@ -86,9 +79,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (de
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported in one line by the caller
 	loadgen.BindFlags(fs, &cfg.Load, getenv)
-	fs.StringVar(&cfg.MongoURI, "mongodb", envOr(getenv, "MONGODB_URI", "mongodb://localhost:27017"), "MongoDB URI of the read models (default from $MONGODB_URI)")
+	fs.StringVar(&cfg.MongoURI, "mongodb", cli.Env(getenv, cli.MongoURIEnv, cli.MongoURI), "MongoDB URI of the read models (default from $MONGODB_URI)")
 	fs.StringVar(&cfg.Database, "db", "activity_read_models", "read-model database")
-	brokers := fs.String("kafka", envOr(getenv, "KAFKA_BROKERS", "localhost:29092"), "Kafka brokers, comma-separated (default from $KAFKA_BROKERS)")
+	brokers := fs.String("kafka", cli.Env(getenv, cli.KafkaBrokersEnv, cli.KafkaBrokers), "Kafka brokers, comma-separated (default from $KAFKA_BROKERS)")
 	fs.StringVar(&cfg.OutboxTopic, "topic", "postgres.activity.event_outbox", "the outbox topic Debezium writes")
 	fs.StringVar(&cfg.OutDir, "out", "out/demo", "directory for report.json, report.txt and the charts")
 	fs.DurationVar(&cfg.Timeout, "timeout", 0, "how long to wait for the projectors after the load (0: 1 min + 30 ms per event)")
@@ -112,11 +105,4 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (de
 		}
 	}
 	return cfg, nil
-}
-
-func envOr(getenv func(string) string, name, fallback string) string {
-	if v := getenv(name); v != "" {
-		return v
-	}
-	return fallback
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/activityapp/event-processor/scripts/internal/cli"
 	"github.com/activityapp/event-processor/scripts/loadgen"
 	"github.com/activityapp/event-processor/testkit/pgtest"
 )
@@ -58,7 +59,7 @@ func TestHelp(t *testing.T) {
 func TestPostgresURLFromEnvironment(t *testing.T) {
 	cfg, err := parseFlags([]string{"-n", "1"}, env(nil), &bytes.Buffer{})
 	require.NoError(t, err)
-	assert.Equal(t, loadgen.DefaultPostgresURL, cfg.PostgresURL)
+	assert.Equal(t, cli.PostgresURL, cfg.PostgresURL)
 
 	cfg, err = parseFlags([]string{"-n", "1"}, env(map[string]string{"POSTGRES_URL": "postgres://db/x"}), &bytes.Buffer{})
 	require.NoError(t, err)

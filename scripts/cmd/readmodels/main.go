@@ -18,12 +18,14 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/activityapp/event-processor/scripts/internal/cli"
 )
 
 var collections = []string{"users", "activities", "user_statistics", "daily_statistics", "statistics_ledger"}
 
 func main() {
-	uri := flag.String("uri", "mongodb://localhost:27017", "MongoDB URI")
+	uri := flag.String("uri", cli.Env(os.Getenv, cli.MongoURIEnv, cli.MongoURI), "MongoDB URI (default from $MONGODB_URI)")
 	database := flag.String("db", "activity_read_models", "database")
 	collection := flag.String("collection", "", "collection (with -id or -wait)")
 	id := flag.String("id", "", "print the document with this _id")

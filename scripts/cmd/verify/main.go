@@ -14,10 +14,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
+	"github.com/activityapp/event-processor/scripts/internal/cli"
 	"github.com/activityapp/event-processor/scripts/verify"
 )
 
@@ -29,24 +27,14 @@ const (
 	exitUnreadable = 3
 )
 
-const (
-	defaultPostgresURL = "postgres://postgres:postgres@localhost:5432/activity?sslmode=disable"
-	defaultMongoURI    = "mongodb://localhost:27017"
-)
+func main() { cli.Main(run) }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
-
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("verify", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	var cfg verify.Config
-	flags.StringVar(&cfg.PostgresURL, "postgres", envOr("POSTGRES_URL", defaultPostgresURL), "PostgreSQL URL of the outbox database (env POSTGRES_URL)")
-	flags.StringVar(&cfg.MongoURI, "mongodb", envOr("MONGODB_URI", defaultMongoURI), "MongoDB URI of the read models (env MONGODB_URI)")
+	flags.StringVar(&cfg.PostgresURL, "postgres", cli.Env(getenv, cli.PostgresURLEnv, cli.PostgresURL), "PostgreSQL URL of the outbox database (env POSTGRES_URL)")
+	flags.StringVar(&cfg.MongoURI, "mongodb", cli.Env(getenv, cli.MongoURIEnv, cli.MongoURI), "MongoDB URI of the read models (env MONGODB_URI)")
 	flags.StringVar(&cfg.Database, "db", verify.DefaultDatabase, "read-model database")
 	maxExamples := flags.Int("max", 10, "differences shown per collection")
 	flags.DurationVar(&cfg.Wait, "wait", 0, "keep comparing until the read models match or this time has passed")
@@ -79,11 +67,4 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	_, _ = fmt.Fprintln(stdout, "OK: the read models match the outbox")
 	return exitEqual
-}
-
-func envOr(name, fallback string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return fallback
 }

@@ -43,7 +43,7 @@ func TestExitStatus(t *testing.T) {
 	args := []string{"-postgres", srv.URL("activity"), "-mongodb", mongotest.URI(t), "-db", db.Name()}
 	verify := func(extra ...string) (int, string, string) {
 		var stdout, stderr bytes.Buffer
-		code := run(ctx, append(args, extra...), &stdout, &stderr)
+		code := run(ctx, append(args, extra...), func(string) string { return "" }, &stdout, &stderr)
 		return code, stdout.String(), stderr.String()
 	}
 
