@@ -62,6 +62,11 @@ type ledgerEntry struct {
 	CommittedAt time.Time `bson:"committed_at,omitempty"`
 }
 
+// newLedgerEntry records c as its document's contribution number seq.
+func newLedgerEntry(c stats.Contribution, seq int64) ledgerEntry {
+	return ledgerEntry{ID: c.ID(), Stat: c.Key(), Seq: seq, Inc: c.Inc, Max: c.Max, Identity: c.Identity, CommittedAt: c.CommittedAt}
+}
+
 // NewLedgerMongo returns the ledger and creates the indexes it relies on.
 func NewLedgerMongo(ctx context.Context, db *mongo.Database) (*LedgerMongo, error) {
 	ledger := db.Collection(LedgerCollection)
@@ -106,7 +111,7 @@ func (l *LedgerMongo) Apply(ctx context.Context, c stats.Contribution) (bool, er
 			return false, err
 		}
 		if optimistic {
-			entry := ledgerEntry{ID: c.ID(), Stat: c.Key(), Seq: seq + 1, Inc: c.Inc, Max: c.Max, Identity: c.Identity, CommittedAt: c.CommittedAt}
+			entry := newLedgerEntry(c, seq+1)
 			_, err := l.ledger.InsertOne(ctx, entry)
 			switch {
 			case err == nil:
@@ -151,7 +156,7 @@ func (l *LedgerMongo) Apply(ctx context.Context, c stats.Contribution) (bool, er
 		if mine != nil {
 			continue // recorded after the document was read: look again
 		}
-		entry := ledgerEntry{ID: c.ID(), Stat: c.Key(), Seq: seq + 1, Inc: c.Inc, Max: c.Max, Identity: c.Identity, CommittedAt: c.CommittedAt}
+		entry := newLedgerEntry(c, seq+1)
 		if _, err := l.ledger.InsertOne(ctx, entry); err != nil {
 			if mongo.IsDuplicateKeyError(err) {
 				continue // another writer claimed seq+1, or recorded c
