@@ -56,11 +56,15 @@ func (w writer) write(ctx context.Context, ev Event) (time.Time, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), insertTimeout)
 	defer cancel()
-	err = pgx.BeginFunc(ctx, w.pool, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, insertSQL, ev.EventID, ev.AggregateID, ev.AggregateType, ev.Version,
-			ev.EventType, json.RawMessage(payload), json.RawMessage(meta))
-		return err
-	})
+	// One round trip: the three statements go as one pipeline. If the
+	// insert fails the COMMIT is skipped, and the pool closes the
+	// connection left in the aborted transaction rather than reuse it.
+	batch := &pgx.Batch{}
+	batch.Queue("BEGIN")
+	batch.Queue(insertSQL, ev.EventID, ev.AggregateID, ev.AggregateType, ev.Version,
+		ev.EventType, json.RawMessage(payload), json.RawMessage(meta))
+	batch.Queue("COMMIT")
+	err = w.pool.SendBatch(ctx, batch).Close()
 	if err != nil {
 		return time.Time{}, w.fail(ev, err)
 	}
