@@ -19,6 +19,7 @@ import (
 	"github.com/activityapp/event-processor/shared/app/apptest"
 	"github.com/activityapp/event-processor/shared/events"
 	"github.com/activityapp/event-processor/shared/outbox"
+	"github.com/activityapp/event-processor/shared/registry"
 
 	"github.com/activityapp/event-processor/services/activity-projector/internal/adapters"
 	"github.com/activityapp/event-processor/services/activity-projector/internal/app"
@@ -64,31 +65,14 @@ func BenchmarkProjectActivities(b *testing.B) {
 }
 
 func benchmarkProjectActivities(b *testing.B, stream []outbox.Event) {
-	ctx := context.Background()
-	var (
-		repo   *adapters.ActivitiesMemoryRepository
-		handle map[string]func(context.Context, outbox.Event) error
-		n      int
-	)
-	b.ReportAllocs()
-	for b.Loop() {
-		i := n % len(stream)
-		if i == 0 {
-			repo = adapters.NewActivitiesMemoryRepository()
-			handle = map[string]func(context.Context, outbox.Event) error{}
-			for _, r := range app.NewProjector(repo).Registrations() {
-				handle[r.EventType] = r.Fn
-			}
-		}
-		if err := handle[stream[i].EventType](ctx, stream[i]); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+	var repo *adapters.ActivitiesMemoryRepository
+	n := apptest.Replay(b, stream, func() registry.HandlerFunc {
+		repo = adapters.NewActivitiesMemoryRepository()
+		return apptest.Dispatch(app.NewProjector(repo).Registrations())
+	})
 
 	last := stream[(n-1)%len(stream)]
-	a, found, err := repo.Get(ctx, last.AggregateID)
+	a, found, err := repo.Get(context.Background(), last.AggregateID)
 	require.NoError(b, err)
 	require.True(b, found)
 	require.Equal(b, last.AggregateVersion, a.Version, "the last event was projected")

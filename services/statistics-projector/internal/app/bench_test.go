@@ -16,8 +16,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/activityapp/event-processor/shared/app/apptest"
 	"github.com/activityapp/event-processor/shared/events"
 	"github.com/activityapp/event-processor/shared/outbox"
+	"github.com/activityapp/event-processor/shared/registry"
 
 	"github.com/activityapp/event-processor/services/statistics-projector/internal/adapters"
 	"github.com/activityapp/event-processor/services/statistics-projector/internal/app"
@@ -82,25 +84,11 @@ func statsStream(n int) []outbox.Event {
 // when it runs out, so every contribution is new.
 func BenchmarkFanoutThenWriter(b *testing.B) {
 	stream := statsStream(1000)
-	ctx := context.Background()
-	var (
-		ledger *adapters.LedgerMemory
-		handle func(context.Context, outbox.Event) error
-		n      int
-	)
-	b.ReportAllocs()
-	for b.Loop() {
-		i := n % len(stream)
-		if i == 0 {
-			ledger = adapters.NewLedgerMemory()
-			handle = app.NewFanout(writingPublisher{w: app.NewWriter(ledger)}).Handle
-		}
-		if err := handle(ctx, stream[i]); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+	var ledger *adapters.LedgerMemory
+	n := apptest.Replay(b, stream, func() registry.HandlerFunc {
+		ledger = adapters.NewLedgerMemory()
+		return app.NewFanout(writingPublisher{w: app.NewWriter(ledger)}).Handle
+	})
 
 	// Each event of the current pass is counted once for the day.
 	var counted int64

@@ -17,6 +17,7 @@ import (
 	"github.com/activityapp/event-processor/shared/app/apptest"
 	"github.com/activityapp/event-processor/shared/events"
 	"github.com/activityapp/event-processor/shared/outbox"
+	"github.com/activityapp/event-processor/shared/registry"
 
 	"github.com/activityapp/event-processor/services/user-projector/internal/adapters"
 	"github.com/activityapp/event-processor/services/user-projector/internal/app"
@@ -54,31 +55,14 @@ func userStream(tb testing.TB, users int) []outbox.Event {
 // runs out, so every event changes its user (none is a stale redelivery).
 func BenchmarkProjectUsers(b *testing.B) {
 	stream := userStream(b, 1000)
-	ctx := context.Background()
-	var (
-		repo   *adapters.UsersMemoryRepository
-		handle map[string]func(context.Context, outbox.Event) error
-		n      int
-	)
-	b.ReportAllocs()
-	for b.Loop() {
-		i := n % len(stream)
-		if i == 0 {
-			repo = adapters.NewUsersMemoryRepository()
-			handle = map[string]func(context.Context, outbox.Event) error{}
-			for _, r := range app.NewProjector(repo).Registrations() {
-				handle[r.EventType] = r.Fn
-			}
-		}
-		if err := handle[stream[i].EventType](ctx, stream[i]); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+	var repo *adapters.UsersMemoryRepository
+	n := apptest.Replay(b, stream, func() registry.HandlerFunc {
+		repo = adapters.NewUsersMemoryRepository()
+		return apptest.Dispatch(app.NewProjector(repo).Registrations())
+	})
 
 	last := stream[(n-1)%len(stream)]
-	u, found, err := repo.Get(ctx, last.AggregateID)
+	u, found, err := repo.Get(context.Background(), last.AggregateID)
 	require.NoError(b, err)
 	require.True(b, found)
 	require.Equal(b, last.AggregateVersion, u.Version, "the last event was projected")
