@@ -4,48 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill"
 	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+	"github.com/ThreeDotsLabs/watermill/message"
 )
-
-// SubscriberConfig is what a projector's consumer needs.
-type SubscriberConfig struct {
-	Brokers       []string
-	ConsumerGroup string
-	ClientID      string
-	// NackResendSleep delays the redelivery of a nacked message.
-	NackResendSleep time.Duration
-}
-
-// NewSubscriber returns a consumer-group subscriber that starts a new group
-// at the oldest offset (sarama's default is the newest, which would skip
-// everything written before the first start), never fails to unmarshal, and
-// commits the offsets of acknowledged messages every second.
-func NewSubscriber(cfg SubscriberConfig, logger watermill.LoggerAdapter) (*wkafka.Subscriber, error) {
-	sc := wkafka.DefaultSaramaSubscriberConfig()
-	sc.ClientID = cfg.ClientID
-	sc.Consumer.Offsets.Initial = sarama.OffsetOldest
-	sc.Consumer.Offsets.AutoCommit.Enable = true
-	sc.Consumer.Offsets.AutoCommit.Interval = time.Second
-	// Sticky assignment keeps partitions (and their single writer per
-	// document) in place across rebalances as far as possible.
-	sc.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{sarama.NewBalanceStrategySticky()}
-	nack := cfg.NackResendSleep
-	if nack == 0 {
-		nack = 100 * time.Millisecond
-	}
-	return wkafka.NewSubscriber(wkafka.SubscriberConfig{
-		Brokers:               cfg.Brokers,
-		Unmarshaler:           Unmarshaler{},
-		OverwriteSaramaConfig: sc,
-		ConsumerGroup:         cfg.ConsumerGroup,
-		NackResendSleep:       nack,
-		ReconnectRetrySleep:   time.Second,
-	}, logger)
-}
 
 // PublisherConfig is what a projector's producer needs.
 type PublisherConfig struct {
@@ -53,16 +19,36 @@ type PublisherConfig struct {
 	ClientID string
 }
 
+// Publisher publishes Watermill messages to Kafka, keyed with Marshaler.
+// Unlike watermill-kafka's publisher, which sends one message and waits for
+// it before the next, it hands every message of a Publish call to the
+// producer at once: the producer batches them into as few requests as it
+// can, and Publish returns when all are acknowledged. It is idempotent and
+// allows one request in flight per broker, so the messages of one
+// partition are written in the order given, without gaps.
+type Publisher struct {
+	producer sarama.SyncProducer
+	logger   watermill.LoggerAdapter
+
+	mu     sync.RWMutex
+	closed bool
+}
+
+var _ message.Publisher = (*Publisher)(nil)
+
+// ErrPublisherClosed is returned by Publish after Close.
+var ErrPublisherClosed = errors.New("kafka: publisher closed")
+
 // NewPublisher returns a synchronous producer that waits for all in-sync
-// replicas, is idempotent, and keys records with Marshaler. sarama fails at
-// once when no broker answers, so NewPublisher retries with capped backoff
-// until one does or ctx ends: a projector started before Kafka waits for it.
-func NewPublisher(ctx context.Context, cfg PublisherConfig, logger watermill.LoggerAdapter) (*wkafka.Publisher, error) {
+// replicas. sarama fails at once when no broker answers, so NewPublisher
+// retries with capped backoff until one does or ctx ends: a projector
+// started before Kafka waits for it.
+func NewPublisher(ctx context.Context, cfg PublisherConfig, logger watermill.LoggerAdapter) (*Publisher, error) {
 	wait := 250 * time.Millisecond
 	for {
-		pub, err := newPublisher(cfg, logger)
+		producer, err := sarama.NewSyncProducer(cfg.Brokers, producerConfig(cfg))
 		if err == nil {
-			return pub, nil
+			return &Publisher{producer: producer, logger: logger}, nil
 		}
 		logger.Error("Kafka not reachable yet, waiting", err, watermill.LogFields{"retry_in": wait.String()})
 		select {
@@ -74,7 +60,7 @@ func NewPublisher(ctx context.Context, cfg PublisherConfig, logger watermill.Log
 	}
 }
 
-func newPublisher(cfg PublisherConfig, logger watermill.LoggerAdapter) (*wkafka.Publisher, error) {
+func producerConfig(cfg PublisherConfig) *sarama.Config {
 	sc := wkafka.DefaultSaramaSyncPublisherConfig()
 	sc.ClientID = cfg.ClientID
 	sc.Producer.RequiredAcks = sarama.WaitForAll
@@ -82,9 +68,37 @@ func newPublisher(cfg PublisherConfig, logger watermill.LoggerAdapter) (*wkafka.
 	sc.Net.MaxOpenRequests = 1
 	sc.Producer.Retry.Max = 10
 	sc.Producer.Retry.Backoff = 250 * time.Millisecond
-	return wkafka.NewPublisher(wkafka.PublisherConfig{
-		Brokers:               cfg.Brokers,
-		Marshaler:             Marshaler{},
-		OverwriteSaramaConfig: sc,
-	}, logger)
+	return sc
+}
+
+// Publish writes msgs to topic and returns once every one is acknowledged.
+func (p *Publisher) Publish(topic string, msgs ...*message.Message) error {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed {
+		return ErrPublisherClosed
+	}
+	records := make([]*sarama.ProducerMessage, len(msgs))
+	for i, msg := range msgs {
+		rec, err := Marshaler{}.Marshal(topic, msg)
+		if err != nil {
+			return fmt.Errorf("kafka: marshal message %s: %w", msg.UUID, err)
+		}
+		records[i] = rec
+	}
+	if err := p.producer.SendMessages(records); err != nil {
+		return fmt.Errorf("kafka: publish %d messages to %s: %w", len(records), topic, err)
+	}
+	return nil
+}
+
+// Close flushes and closes the producer; a second Close does nothing.
+func (p *Publisher) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil
+	}
+	p.closed = true
+	return p.producer.Close()
 }
