@@ -117,3 +117,16 @@ func render(labels []string) string {
 	sort.Strings(pairs)
 	return strings.Join(pairs, ",")
 }
+
+// Sum is the total of every counter called name, whatever its labels.
+func (c *Counters) Sum(name string) int64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var total int64
+	for s, v := range c.values {
+		if s.name == name {
+			total += v.Load()
+		}
+	}
+	return total
+}

@@ -1,6 +1,6 @@
 package readmodel_test
 
-// Benchmarks of Store.Update, what every projected event costs in MongoDB,
+// Benchmarks of Store.UpdateBatch, what projected events cost in MongoDB,
 // on the server TestMain started: FerretDB on PostgreSQL unless
 // TEST_MONGODB_URI names a real MongoDB. These show the stand-in's
 // ceiling: FerretDB translates every command into SQL on PostgreSQL and
@@ -12,13 +12,12 @@ package readmodel_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"github.com/activityapp/event-processor/shared/outbox"
 	"github.com/activityapp/event-processor/shared/readmodel"
 	"github.com/activityapp/event-processor/testkit/mongotest"
 )
@@ -59,71 +58,69 @@ func revisions(b *testing.B, s *noteStore) map[string]int64 {
 	return out
 }
 
-// BenchmarkStoreUpdate updates the documents of a collection of
-// benchDocuments in turn, with the event being projected on the context as
-// a projector has it (its commit time stamps the document).
-//   - change: what an event that changes its document costs;
-//   - no_change: what a redelivered or stale event costs;
-//   - cold: the document is not in the store's cache (a fresh store each
-//     time): a read, and for a change a replace guarded by the revision
-//     read;
-//   - warm: the store wrote the document before (the usual case: each
-//     document has one writer, its partition's consumer): a change is the
-//     guarded replace alone, no change costs no round trip.
-func BenchmarkStoreUpdate(b *testing.B) {
-	for _, bc := range []struct {
-		name    string
-		changes bool
-		warm    bool
-	}{
-		{"change/cold", true, false},
-		{"change/warm", true, true},
-		{"no_change/cold", false, false},
-		{"no_change/warm", false, true},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			coll := mongotest.Database(b).Collection(notesCollectionName)
-			s := readmodel.NewStore[noteDocument](coll)
-			ids := seedNotes(b, s)
-			ctx := outbox.WithEvent(context.Background(), outbox.Event{
-				EventID: "bench", Source: outbox.Source{CommitTime: t0.Add(time.Minute)},
-			})
-			want := make(map[string]int64, len(ids))
-			for _, id := range ids {
-				want[id] = 1
+// BenchmarkStoreUpdateBatch writes batches of distinct documents of a
+// collection of benchDocuments in turn, as a projector does with the events
+// of one partition's batch:
+//   - size: documents per batch (1 is what one event at a time costs);
+//   - cold: the documents are not in the store's cache (a fresh store each
+//     batch): one read of the batch's documents, then one bulk write;
+//   - warm: the store wrote them before (the usual case: each document has
+//     one writer, its partition's consumer): the bulk write alone.
+//
+// It reports documents written per second and store round trips per
+// document.
+func BenchmarkStoreUpdateBatch(b *testing.B) {
+	for _, size := range []int{1, 10, 100, 500} {
+		for _, warm := range []bool{false, true} {
+			name := fmt.Sprintf("size=%d/cold", size)
+			if warm {
+				name = fmt.Sprintf("size=%d/warm", size)
 			}
-			update := func(s *noteStore, id string, version int64, changes bool) {
-				err := s.Update(ctx, id, func(d *noteDocument) (bool, error) {
-					if !changes {
-						return false, nil
-					}
-					d.tag("hot", version)
-					return true, nil
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if changes {
-					want[id]++
-				}
-			}
-			if bc.warm {
+			b.Run(name, func(b *testing.B) {
+				coll := mongotest.Database(b).Collection(notesCollectionName)
+				s := readmodel.NewStore[noteDocument](coll)
+				ids := seedNotes(b, s)
+				want := make(map[string]int64, len(ids))
 				for _, id := range ids {
-					update(s, id, 1, true)
+					want[id] = 1
 				}
-			}
-			var n int
-			b.ReportAllocs()
-			for b.Loop() {
-				store := s
-				if !bc.warm {
-					store = readmodel.NewStore[noteDocument](coll)
+				var total readmodel.WriteStats
+				write := func(s *noteStore, batch []string, version int64) {
+					changes := make([]readmodel.Change[*noteDocument], len(batch))
+					for i, id := range batch {
+						changes[i] = readmodel.Change[*noteDocument]{ID: id, CommittedAt: t0, Apply: func(d *noteDocument) (bool, error) {
+							d.tag("hot", version)
+							return true, nil
+						}}
+						want[id]++
+					}
+					stats, err := s.UpdateBatch(context.Background(), changes)
+					if err != nil {
+						b.Fatal(err)
+					}
+					total = total.Add(stats)
 				}
-				update(store, ids[n%len(ids)], int64(100+n), bc.changes)
-				n++
-			}
-			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "ops/s")
-			require.Equal(b, want, revisions(b, s), "one write per changing update, none otherwise")
-		})
+				if warm {
+					for chunk := range slices.Chunk(ids, 500) {
+						write(s, chunk, 1)
+					}
+					total = readmodel.WriteStats{}
+				}
+				var n int
+				b.ReportAllocs()
+				for b.Loop() {
+					store := s
+					if !warm {
+						store = readmodel.NewStore[noteDocument](coll)
+					}
+					from := (n * size) % len(ids)
+					write(store, ids[from:min(from+size, len(ids))], int64(100+n))
+					n++
+				}
+				b.ReportMetric(float64(total.Documents)/b.Elapsed().Seconds(), "docs/s")
+				b.ReportMetric(float64(total.RoundTrips)/float64(max(total.Documents, 1)), "trips/doc")
+				require.Equal(b, want, revisions(b, s), "one write per changed document")
+			})
+		}
 	}
 }

@@ -3,6 +3,8 @@ package readmodel
 import (
 	"context"
 	"sync"
+
+	"github.com/activityapp/event-processor/shared/projection"
 )
 
 // Repository stores domain values D as documents M: the shape of every
@@ -29,9 +31,20 @@ func (r *Repository[D, M, PM]) Get(ctx context.Context, id string) (D, bool, err
 	return r.toDomain(&doc), true, nil
 }
 
-// Update loads id, lets change modify it, and stores it if changed.
-func (r *Repository[D, M, PM]) Update(ctx context.Context, id string, change func(*D) (bool, error)) error {
-	return r.store.Update(ctx, id, func(doc PM) (bool, error) {
+// UpdateBatch applies changes to their documents and stores each changed
+// document once (Store.UpdateBatch).
+func (r *Repository[D, M, PM]) UpdateBatch(ctx context.Context, changes []projection.Change[D]) error {
+	docChanges := make([]Change[PM], len(changes))
+	for i, c := range changes {
+		docChanges[i] = Change[PM]{ID: c.ID, CommittedAt: c.CommittedAt, Apply: r.mapped(c.Apply), Creates: c.Creates}
+	}
+	_, err := r.store.UpdateBatch(ctx, docChanges)
+	return err
+}
+
+// mapped runs a change of the domain value on a document.
+func (r *Repository[D, M, PM]) mapped(change func(*D) (bool, error)) func(PM) (bool, error) {
+	return func(doc PM) (bool, error) {
 		v := r.toDomain((*M)(doc))
 		changed, err := change(&v)
 		if err != nil || !changed {
@@ -39,7 +52,12 @@ func (r *Repository[D, M, PM]) Update(ctx context.Context, id string, change fun
 		}
 		r.fromDomain(v, (*M)(doc))
 		return true, nil
-	})
+	}
+}
+
+// Update loads id, lets change modify it, and stores it if changed.
+func (r *Repository[D, M, PM]) Update(ctx context.Context, id string, change func(*D) (bool, error)) error {
+	return r.store.Update(ctx, id, r.mapped(change))
 }
 
 // Memory keeps domain values in memory with Repository's semantics, for
@@ -70,10 +88,26 @@ func (m *Memory[D]) Get(_ context.Context, id string) (D, bool, error) {
 	return m.clone(v), true, nil
 }
 
+// UpdateBatch applies the changes one by one, as Update.
+func (m *Memory[D]) UpdateBatch(ctx context.Context, changes []projection.Change[D]) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, c := range changes {
+		if err := m.update(c.ID, c.Apply); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Update loads id, lets change modify it, and stores it if changed.
 func (m *Memory[D]) Update(_ context.Context, id string, change func(*D) (bool, error)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.update(id, change)
+}
+
+func (m *Memory[D]) update(id string, change func(*D) (bool, error)) error {
 	v, ok := m.values[id]
 	if ok {
 		v = m.clone(v)

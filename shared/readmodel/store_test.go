@@ -17,7 +17,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/activityapp/event-processor/shared/fault"
-	"github.com/activityapp/event-processor/shared/outbox"
 	"github.com/activityapp/event-processor/shared/readmodel"
 	"github.com/activityapp/event-processor/shared/readmodel/readmodeltest"
 	"github.com/activityapp/event-processor/testkit/mongotest"
@@ -255,20 +254,27 @@ func TestStoreHonoursContextCancellation(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 }
 
-// Every write records when the event that caused it committed and when it
-// was written; a change that writes nothing leaves both alone, which is
-// what keeps a replay from touching them.
+// Every write records when the newest event that changed the document
+// committed and when it was written; a batch that changes nothing leaves
+// both alone, which is what keeps a replay from touching them.
 func TestStoreStampsEveryWrite(t *testing.T) {
 	coll := notesCollection(t)
 	s := readmodel.NewStore[noteDocument](coll)
 	committed := time.Date(2026, 11, 27, 14, 0, 0, 123_456_000, time.FixedZone("CET", 3600))
-	ctx := outbox.WithEvent(t.Context(), outbox.Event{EventID: "e1", Source: outbox.Source{CommitTime: committed}})
+	title := func(v string) func(*noteDocument) (bool, error) {
+		return func(d *noteDocument) (bool, error) { d.Title = v; return true, nil }
+	}
+	unchanged := func(*noteDocument) (bool, error) { return false, nil }
 
 	before := time.Now()
-	require.NoError(t, s.Update(ctx, "n1", func(d *noteDocument) (bool, error) {
-		d.Title = "first"
-		return true, nil
-	}))
+	_, err := s.UpdateBatch(t.Context(), []readmodel.Change[*noteDocument]{
+		{ID: "n1", CommittedAt: committed, Apply: title("first")},
+		// An older event later in the batch does not move the stamp back,
+		// nor does a newer one that changes nothing move it on.
+		{ID: "n1", CommittedAt: committed.Add(-time.Minute), Apply: title("first")},
+		{ID: "n1", CommittedAt: committed.Add(time.Minute), Apply: unchanged},
+	})
+	require.NoError(t, err)
 	after := time.Now()
 	raw := readmodeltest.RawDocument(t, coll, "n1")
 	assert.Equal(t, bson.NewDateTimeFromTime(committed), raw[readmodel.CommittedAtField], "commit time, UTC milliseconds")
@@ -276,17 +282,12 @@ func TestStoreStampsEveryWrite(t *testing.T) {
 	assert.False(t, projected.Before(before.Truncate(time.Millisecond)) || projected.After(after), "projected at %v, written between %v and %v", projected, before, after)
 
 	// Nothing changed: nothing written, stamps untouched.
-	later := outbox.WithEvent(t.Context(), outbox.Event{EventID: "e2", Source: outbox.Source{CommitTime: committed.Add(time.Hour)}})
-	require.NoError(t, s.Update(later, "n1", func(*noteDocument) (bool, error) { return false, nil }))
+	_, err = s.UpdateBatch(t.Context(), []readmodel.Change[*noteDocument]{{ID: "n1", CommittedAt: committed.Add(time.Hour), Apply: unchanged}})
+	require.NoError(t, err)
 	assert.Equal(t, raw, readmodeltest.RawDocument(t, coll, "n1"))
 
-	// Without a Debezium source time the row's created_at stands in; a
-	// write with no event at all (a tool) records no commit time.
-	created := committed.Add(2 * time.Hour)
-	require.NoError(t, s.Update(outbox.WithEvent(t.Context(), outbox.Event{EventID: "e3", CreatedAt: created}), "n1",
-		func(d *noteDocument) (bool, error) { d.Title = "second"; return true, nil }))
-	assert.Equal(t, bson.NewDateTimeFromTime(created), readmodeltest.RawDocument(t, coll, "n1")[readmodel.CommittedAtField])
-	require.NoError(t, s.Update(t.Context(), "n1", func(d *noteDocument) (bool, error) { d.Title = "third"; return true, nil }))
+	// A write with no event behind it (a tool) records no commit time.
+	require.NoError(t, s.Update(t.Context(), "n1", title("third")))
 	raw = readmodeltest.RawDocument(t, coll, "n1")
 	assert.NotContains(t, raw, readmodel.CommittedAtField)
 	assert.Contains(t, raw, readmodel.ProjectedAtField)
