@@ -38,9 +38,16 @@ type Mongo struct {
 	Database string // MONGODB_DATABASE
 }
 
-// Processing tunes the middleware chain.
+// Processing tunes batching, retries and shutdown.
 type Processing struct {
-	// HandlerTimeout bounds one attempt of one message (HANDLER_TIMEOUT).
+	// BatchMaxEvents caps the records of one partition handled as one
+	// batch (BATCH_MAX_EVENTS).
+	BatchMaxEvents int
+	// BatchMaxWait is how long a batch that is not full waits for more
+	// records after its first; 0 takes only what is already fetched
+	// (BATCH_MAX_WAIT).
+	BatchMaxWait time.Duration
+	// HandlerTimeout bounds one attempt at one batch (HANDLER_TIMEOUT).
 	HandlerTimeout time.Duration
 	// RetryInitialInterval and RetryMaxInterval bound the exponential backoff
 	// between attempts (RETRY_INITIAL_INTERVAL, RETRY_MAX_INTERVAL).
@@ -63,6 +70,18 @@ const (
 	DefaultMongoURI = "mongodb://localhost:27017"
 	DefaultDatabase = "activity_read_models"
 	DefaultHTTPAddr = ":8080"
+
+	// DefaultBatchMaxEvents and DefaultBatchMaxWait: under load a batch
+	// fills with what the consumer has already fetched; when idle a batch
+	// waits at most a few milliseconds, so latency stays low.
+	DefaultBatchMaxEvents = 500
+	DefaultBatchMaxWait   = 5 * time.Millisecond
+	// MaxBatchMaxEvents keeps a batch's bulk writes within what one
+	// MongoDB command carries comfortably.
+	MaxBatchMaxEvents = 10_000
+	// MaxBatchMaxWait keeps an idle partition's events from waiting
+	// longer than a user would accept.
+	MaxBatchMaxWait = 10 * time.Second
 )
 
 var (
@@ -93,6 +112,8 @@ func LoadFrom(service string, lookup func(string) (string, bool)) (Config, *Env,
 			Database: env.String("MONGODB_DATABASE", DefaultDatabase),
 		},
 		Processing: Processing{
+			BatchMaxEvents:       env.Int("BATCH_MAX_EVENTS", DefaultBatchMaxEvents, 1, MaxBatchMaxEvents),
+			BatchMaxWait:         env.NonNegativeDuration("BATCH_MAX_WAIT", DefaultBatchMaxWait),
 			HandlerTimeout:       env.Duration("HANDLER_TIMEOUT", 10*time.Second),
 			RetryInitialInterval: env.Duration("RETRY_INITIAL_INTERVAL", 100*time.Millisecond),
 			RetryMaxInterval:     env.Duration("RETRY_MAX_INTERVAL", 10*time.Second),
@@ -129,6 +150,9 @@ func (c Config) Validate() error {
 	}
 	if !databaseName.MatchString(c.Mongo.Database) {
 		return &Error{Variable: "MONGODB_DATABASE", Reason: fmt.Sprintf("not a valid database name: %q", c.Mongo.Database)}
+	}
+	if c.Processing.BatchMaxWait > MaxBatchMaxWait {
+		return &Error{Variable: "BATCH_MAX_WAIT", Reason: fmt.Sprintf("must not exceed %s", MaxBatchMaxWait)}
 	}
 	if c.Processing.RetryMaxInterval < c.Processing.RetryInitialInterval {
 		return &Error{Variable: "RETRY_MAX_INTERVAL", Reason: "must not be below RETRY_INITIAL_INTERVAL"}

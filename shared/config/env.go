@@ -100,6 +100,15 @@ func (e *Env) List(name string, def []string) []string {
 
 // Duration parses a Go duration ("500ms", "30s") that must be positive.
 func (e *Env) Duration(name string, def time.Duration) time.Duration {
+	return e.duration(name, def, false)
+}
+
+// NonNegativeDuration parses a Go duration that may also be 0.
+func (e *Env) NonNegativeDuration(name string, def time.Duration) time.Duration {
+	return e.duration(name, def, true)
+}
+
+func (e *Env) duration(name string, def time.Duration, zeroOK bool) time.Duration {
 	v, ok := e.raw(name)
 	if !ok {
 		return def
@@ -109,8 +118,12 @@ func (e *Env) Duration(name string, def time.Duration) time.Duration {
 		e.fail(name, "not a duration (like 500ms or 30s): %q", v)
 		return def
 	}
-	if d <= 0 {
-		e.fail(name, "must be positive, got %q", v)
+	if d < 0 || (d == 0 && !zeroOK) {
+		if zeroOK {
+			e.fail(name, "must not be negative, got %q", v)
+		} else {
+			e.fail(name, "must be positive, got %q", v)
+		}
 		return def
 	}
 	return d

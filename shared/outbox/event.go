@@ -15,8 +15,9 @@ type Event struct {
 	AggregateType string
 	// AggregateVersion is the per-aggregate sequence number the application
 	// wrote with the event (1, 2, 3, ...). Read models use it to stay
-	// idempotent and order-safe: it is the robust ordering guard
-	// (ARCHITECTURE §5), unlike the source LSN.
+	// idempotent and order-safe: unlike the source LSN, which is where a
+	// change was written rather than where its transaction committed, it
+	// orders an aggregate's events whatever transactions interleave.
 	AggregateVersion int64
 	EventType        string
 	// SchemaVersion of the payload, from the metadata field "schema_version";
@@ -27,6 +28,17 @@ type Event struct {
 	// CreatedAt is the outbox row's created_at (UTC).
 	CreatedAt time.Time
 	Source    Source
+	// Position is where the consumer read the event from Kafka.
+	Position Position
+}
+
+// Position is a record's place in a Kafka topic. Within one partition it
+// grows with every record, which is what makes a position a watermark:
+// a consumer that remembers the highest one it applied from each partition
+// can tell a redelivered event from a new one.
+type Position struct {
+	Partition int32 `json:"partition"`
+	Offset    int64 `json:"offset"`
 }
 
 // Metadata is the outbox row's metadata column.

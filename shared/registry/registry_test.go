@@ -3,12 +3,10 @@ package registry_test
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"sync"
 	"testing"
 
-	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -18,220 +16,241 @@ import (
 	"github.com/activityapp/event-processor/shared/registry"
 )
 
-// calls records which handlers ran, in order.
-type calls struct {
-	mu    sync.Mutex
-	names []string
+// recorder records the batches each named handler received, and which
+// handlers ran, in order.
+type recorder struct {
+	mu      sync.Mutex
+	order   []string
+	batches map[string][][]string // handler → event ids of each call
 }
 
-func (c *calls) handler(name string, errs ...error) registry.HandlerFunc {
-	n := 0
-	return func(_ context.Context, _ outbox.Event) error {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		c.names = append(c.names, name)
-		var err error
-		if n < len(errs) {
-			err = errs[n]
+func newRecorder() *recorder { return &recorder{batches: map[string][][]string{}} }
+
+// fn returns a handler that records its batches and returns err.
+func (r *recorder) fn(name string, err error) registry.BatchFunc {
+	return func(_ context.Context, events []outbox.Event) error {
+		ids := make([]string, len(events))
+		for i, ev := range events {
+			ids[i] = ev.EventID
 		}
-		n++
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.order = append(r.order, name)
+		r.batches[name] = append(r.batches[name], ids)
 		return err
 	}
 }
 
-func (c *calls) take() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := c.names
-	c.names = nil
-	return out
+func (r *recorder) calls(name string) [][]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.batches[name]
 }
 
-func newRegistry(t *testing.T) (*registry.Registry, *metrics.Counters) {
+func (r *recorder) ran() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.order
+}
+
+func newRegistry(t *testing.T, handlers ...registry.Handler) (*registry.Registry, *metrics.Counters) {
 	t.Helper()
 	counters := metrics.NewCounters()
-	return registry.New(slog.New(slog.NewTextHandler(io.Discard, nil)), counters), counters
+	reg, err := registry.New(slog.New(slog.DiscardHandler), counters, handlers...)
+	require.NoError(t, err)
+	return reg, counters
 }
 
-func eventMessage(ev outbox.Event) *message.Message {
-	msg := message.NewMessage("m-1", []byte("{}"))
-	msg.SetContext(outbox.WithEvent(context.Background(), ev))
-	return msg
+func event(id, eventType string) outbox.Event {
+	return outbox.Event{EventID: id, AggregateID: "agg-" + id, EventType: eventType, AggregateVersion: 1}
 }
 
-var userCreated = outbox.Event{EventID: "e-1", AggregateID: "u-1", EventType: "UserCreated", AggregateVersion: 1}
-
-func TestEveryHandlerOfTheTypeRuns(t *testing.T) {
-	reg, counters := newRegistry(t)
-	c := &calls{}
-	require.NoError(t, reg.Register("UserCreated", "users", c.handler("users")))
-	require.NoError(t, reg.Register("UserCreated", "search", c.handler("search")))
-	require.NoError(t, reg.Register("UserUpdated", "users", c.handler("users-updated")))
-
-	var seen outbox.Event
-	require.NoError(t, reg.Register("UserCreated", "audit", func(_ context.Context, ev outbox.Event) error {
-		seen = ev
-		return nil
-	}))
-
-	msg := eventMessage(userCreated)
-	require.NoError(t, reg.Handle(msg))
-	assert.Equal(t, []string{"users", "search"}, c.take(), "registration order, only UserCreated handlers")
-	assert.Equal(t, userCreated, seen)
-	assert.Equal(t, "audit,search,users", msg.Metadata.Get(registry.DoneMetadataKey))
-	assert.Empty(t, msg.Metadata.Get(registry.FailedMetadataKey))
-	for _, h := range []string{"users", "search", "audit"} {
-		assert.EqualValues(t, 1, counters.Get(metrics.EventHandlerApplied, "event_handler", h), h)
-	}
-	assert.Equal(t, []string{"UserCreated", "UserUpdated"}, reg.EventTypes())
+func applied(counters *metrics.Counters, handler string) int64 {
+	return counters.Get(metrics.EventHandlerApplied, "event_handler", handler)
 }
 
-func TestFailingHandlerDoesNotStopOthersAndRetryRunsOnlyFailed(t *testing.T) {
-	reg, counters := newRegistry(t)
-	c := &calls{}
-	mongoDown := errors.New("mongodb: connection refused")
-	require.NoError(t, reg.RegisterAll(
-		registry.Registration{EventType: "UserCreated", Name: "a", Fn: c.handler("a")},
-		registry.Registration{EventType: "UserCreated", Name: "b", Fn: c.handler("b", mongoDown, mongoDown)},
-		registry.Registration{EventType: "UserCreated", Name: "c", Fn: c.handler("c")},
-	))
-
-	msg := eventMessage(userCreated)
-	err := reg.Handle(msg)
-	require.Error(t, err)
-	assert.ErrorContains(t, err, "handler b")
-	assert.ErrorContains(t, err, "connection refused")
-	assert.False(t, fault.IsPermanent(err))
-	assert.Equal(t, []string{"a", "b", "c"}, c.take())
-	assert.Equal(t, "a,c", msg.Metadata.Get(registry.DoneMetadataKey))
-	assert.Equal(t, "b", msg.Metadata.Get(registry.FailedMetadataKey))
-
-	// A redelivery copies the metadata (watermill-kafka does so after a nack).
-	again := eventMessage(userCreated)
-	again.Metadata = msg.Copy().Metadata
-	require.Error(t, reg.Handle(again))
-	assert.Equal(t, []string{"b"}, c.take(), "only the failed handler runs again")
-
-	third := eventMessage(userCreated)
-	third.Metadata = again.Copy().Metadata
-	require.NoError(t, reg.Handle(third))
-	assert.Equal(t, []string{"b"}, c.take())
-	assert.Equal(t, "a,b,c", third.Metadata.Get(registry.DoneMetadataKey))
-
-	assert.EqualValues(t, 1, counters.Get(metrics.EventHandlerApplied, "event_handler", "a"))
-	assert.EqualValues(t, 1, counters.Get(metrics.EventHandlerApplied, "event_handler", "b"))
-	assert.EqualValues(t, 1, counters.Get(metrics.EventHandlerApplied, "event_handler", "c"))
-
-	// A message whose every handler is done runs none.
-	fourth := eventMessage(userCreated)
-	fourth.Metadata = third.Copy().Metadata
-	require.NoError(t, reg.Handle(fourth))
-	assert.Empty(t, c.take())
-}
-
-func TestAllPermanentFailuresArePermanent(t *testing.T) {
-	reg, _ := newRegistry(t)
-	c := &calls{}
-	bad := fault.Permanentf("payload: missing email")
-	reg.MustRegister("UserCreated", "ok", c.handler("ok"))
-	reg.MustRegister("UserCreated", "p1", c.handler("p1", bad))
-	reg.MustRegister("UserCreated", "p2", c.handler("p2", fault.Permanent(errors.New("unknown schema version 9"))))
-
-	err := reg.Handle(eventMessage(userCreated))
-	require.Error(t, err)
-	assert.True(t, fault.IsPermanent(err), "all failures permanent: %v", err)
-	assert.ErrorIs(t, err, bad)
-	assert.ErrorContains(t, err, "handler p1")
-	assert.ErrorContains(t, err, "handler p2")
-}
-
-func TestMixedFailuresAreTransient(t *testing.T) {
-	reg, _ := newRegistry(t)
-	c := &calls{}
-	reg.MustRegister("UserCreated", "permanent", c.handler("permanent", fault.Permanentf("bad payload")))
-	reg.MustRegister("UserCreated", "transient", c.handler("transient", context.DeadlineExceeded))
-
-	msg := eventMessage(userCreated)
-	err := reg.Handle(msg)
-	require.Error(t, err)
-	assert.False(t, fault.IsPermanent(err), "a transient failure must win: %v", err)
-	assert.ErrorContains(t, err, "bad payload")
-	assert.ErrorContains(t, err, "deadline exceeded")
-	assert.Equal(t, "permanent,transient", msg.Metadata.Get(registry.FailedMetadataKey))
-
-	// Order does not matter.
-	reg2, _ := newRegistry(t)
-	reg2.MustRegister("UserCreated", "transient", c.handler("transient", context.DeadlineExceeded))
-	reg2.MustRegister("UserCreated", "permanent", c.handler("permanent", fault.Permanentf("bad payload")))
-	assert.False(t, fault.IsPermanent(reg2.Handle(eventMessage(userCreated))))
-}
-
-func TestUnknownEventTypeIsAcknowledgedAndCounted(t *testing.T) {
-	reg, counters := newRegistry(t)
-	c := &calls{}
-	reg.MustRegister("UserCreated", "users", c.handler("users"))
-
-	ev := userCreated
-	ev.EventType = "InvoicePaid"
-	require.NoError(t, reg.Handle(eventMessage(ev)))
-	require.NoError(t, reg.Handle(eventMessage(ev)))
-	assert.Empty(t, c.take())
-	assert.EqualValues(t, 2, counters.Get(metrics.UnknownEventTypes, "event_type", "InvoicePaid"))
-	assert.EqualValues(t, 0, counters.Get(metrics.UnknownEventTypes, "event_type", "UserCreated"))
-}
-
-func TestDuplicateRegistration(t *testing.T) {
-	reg, _ := newRegistry(t)
-	c := &calls{}
-	require.NoError(t, reg.Register("UserCreated", "users", c.handler("users")))
-	// One name may serve several event types.
-	require.NoError(t, reg.Register("UserUpdated", "users", c.handler("users")))
-
-	err := reg.Register("UserCreated", "users", c.handler("again"))
-	require.ErrorIs(t, err, registry.ErrDuplicateHandler)
-	assert.ErrorContains(t, err, "users")
-
-	err = reg.RegisterAll(
-		registry.Registration{EventType: "UserDeleted", Name: "users", Fn: c.handler("users")},
-		registry.Registration{EventType: "UserDeleted", Name: "users", Fn: c.handler("users")},
+func TestHandleDispatchesByTypeInOrder(t *testing.T) {
+	rec := newRecorder()
+	var got []outbox.Event
+	reg, counters := newRegistry(t,
+		registry.Handler{Name: "users", EventTypes: []string{"UserCreated", "UserUpdated"}, Fn: rec.fn("users", nil)},
+		registry.Handler{Name: "search", EventTypes: []string{"UserCreated"}, Fn: rec.fn("search", nil)},
+		registry.Handler{Name: "activities", EventTypes: []string{"ActivityCreated"}, Fn: rec.fn("activities", nil)},
+		registry.Handler{Name: "deletions", EventTypes: []string{"UserDeleted"}, Fn: rec.fn("deletions", nil)},
+		registry.Handler{Name: "audit", EventTypes: []string{"UserUpdated"}, Fn: func(_ context.Context, events []outbox.Event) error {
+			got = append(got, events...)
+			return nil
+		}},
 	)
-	require.ErrorIs(t, err, registry.ErrDuplicateHandler)
 
-	assert.PanicsWithError(t, err.Error(), func() { reg.MustRegister("UserDeleted", "users", c.handler("x")) })
-
-	// The duplicate was not added: one handler runs.
-	require.NoError(t, reg.Handle(eventMessage(userCreated)))
-	assert.Equal(t, []string{"users"}, c.take())
-}
-
-func TestInvalidRegistration(t *testing.T) {
-	reg, _ := newRegistry(t)
-	fn := (&calls{}).handler("x")
-	for _, r := range []registry.Registration{
-		{EventType: "", Name: "a", Fn: fn},
-		{EventType: "T", Name: "", Fn: fn},
-		{EventType: "T", Name: "a", Fn: nil},
-		{EventType: "T", Name: "a,b", Fn: fn}, // would corrupt handlers_done
-	} {
-		err := reg.Register(r.EventType, r.Name, r.Fn)
-		require.Errorf(t, err, "%+v", r)
-		assert.NotErrorIs(t, err, registry.ErrDuplicateHandler)
+	batch := []outbox.Event{
+		event("u1", "UserCreated"),
+		event("a1", "ActivityCreated"),
+		event("u2", "UserUpdated"),
+		event("u3", "UserCreated"),
+		event("u4", "UserUpdated"),
 	}
-	assert.Empty(t, reg.EventTypes())
+	require.NoError(t, reg.Handle(t.Context(), batch))
+
+	// Each handler is called once per batch with the events of its types,
+	// in the batch's order.
+	assert.Equal(t, [][]string{{"u1", "u2", "u3", "u4"}}, rec.calls("users"))
+	assert.Equal(t, [][]string{{"u1", "u3"}}, rec.calls("search"), "a second handler of UserCreated gets the events too")
+	assert.Equal(t, [][]string{{"a1"}}, rec.calls("activities"))
+	assert.Empty(t, rec.calls("deletions"), "a handler without events in the batch is not called")
+	assert.Equal(t, []outbox.Event{batch[2], batch[4]}, got, "events are passed unchanged")
+
+	for name, want := range map[string]int64{"users": 4, "search": 2, "activities": 1, "audit": 2, "deletions": 0} {
+		assert.Equal(t, want, applied(counters, name), "applied by %s", name)
+	}
 }
 
-func TestHandleWithoutEventOrWithDecodeError(t *testing.T) {
-	reg, _ := newRegistry(t)
-	reg.MustRegister("UserCreated", "users", (&calls{}).handler("users"))
+func TestHandleEmptyBatchCallsNoHandler(t *testing.T) {
+	rec := newRecorder()
+	reg, _ := newRegistry(t, registry.Handler{Name: "users", EventTypes: []string{"UserCreated"}, Fn: rec.fn("users", nil)})
+	require.NoError(t, reg.Handle(t.Context(), nil))
+	require.NoError(t, reg.Handle(t.Context(), []outbox.Event{}))
+	assert.Empty(t, rec.ran())
+}
 
-	// Wiring bug: no decode middleware.
-	err := reg.Handle(message.NewMessage("m", nil))
-	require.ErrorIs(t, err, outbox.ErrNoEvent)
-	assert.True(t, fault.IsPermanent(err))
+func TestHandleCountsAndSkipsUnknownTypes(t *testing.T) {
+	rec := newRecorder()
+	reg, counters := newRegistry(t, registry.Handler{Name: "users", EventTypes: []string{"UserCreated"}, Fn: rec.fn("users", nil)})
 
-	// The decode middleware's error comes back unchanged.
-	decodeErr := fault.Permanentf("debezium: value: not JSON")
-	msg := message.NewMessage("m", nil)
-	msg.SetContext(outbox.WithDecodeError(context.Background(), decodeErr))
-	assert.Equal(t, decodeErr, reg.Handle(msg))
+	err := reg.Handle(t.Context(), []outbox.Event{
+		event("i1", "InvoicePaid"),
+		event("u1", "UserCreated"),
+		event("i2", "InvoicePaid"),
+		event("r1", "RefundIssued"),
+	})
+	require.NoError(t, err, "another service may project unknown types")
+	assert.Equal(t, [][]string{{"u1"}}, rec.calls("users"))
+	assert.EqualValues(t, 2, counters.Get(metrics.UnknownEventTypes, "event_type", "InvoicePaid"))
+	assert.EqualValues(t, 1, counters.Get(metrics.UnknownEventTypes, "event_type", "RefundIssued"))
+	assert.Zero(t, counters.Get(metrics.UnknownEventTypes, "event_type", "UserCreated"))
+
+	// A batch of unknown types only calls no handler at all.
+	require.NoError(t, reg.Handle(t.Context(), []outbox.Event{event("i3", "InvoicePaid")}))
+	assert.Len(t, rec.calls("users"), 1)
+	assert.EqualValues(t, 3, counters.Get(metrics.UnknownEventTypes, "event_type", "InvoicePaid"))
+}
+
+func TestHandlerListingATypeTwiceGetsEachEventOnce(t *testing.T) {
+	rec := newRecorder()
+	reg, counters := newRegistry(t, registry.Handler{Name: "users", EventTypes: []string{"UserCreated", "UserCreated"}, Fn: rec.fn("users", nil)})
+	require.NoError(t, reg.Handle(t.Context(), []outbox.Event{event("u1", "UserCreated"), event("u2", "UserCreated")}))
+	assert.Equal(t, [][]string{{"u1", "u2"}}, rec.calls("users"))
+	assert.EqualValues(t, 2, applied(counters, "users"))
+}
+
+func TestNewRejectsInvalidHandlers(t *testing.T) {
+	fn := newRecorder().fn("x", nil)
+	for name, tc := range map[string]struct {
+		handlers  []registry.Handler
+		duplicate bool
+	}{
+		"no name":          {handlers: []registry.Handler{{EventTypes: []string{"T"}, Fn: fn}}},
+		"no func":          {handlers: []registry.Handler{{Name: "a", EventTypes: []string{"T"}}}},
+		"no event types":   {handlers: []registry.Handler{{Name: "a", Fn: fn}}},
+		"empty event type": {handlers: []registry.Handler{{Name: "a", EventTypes: []string{"T", ""}, Fn: fn}}},
+		"comma in name":    {handlers: []registry.Handler{{Name: "a,b", EventTypes: []string{"T"}, Fn: fn}}},
+		"duplicate name": {
+			handlers: []registry.Handler{
+				{Name: "users", EventTypes: []string{"UserCreated"}, Fn: fn},
+				{Name: "users", EventTypes: []string{"UserUpdated"}, Fn: fn},
+			},
+			duplicate: true,
+		},
+		"invalid after valid": {handlers: []registry.Handler{
+			{Name: "users", EventTypes: []string{"UserCreated"}, Fn: fn},
+			{Name: "", EventTypes: []string{"UserCreated"}, Fn: fn},
+		}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			reg, err := registry.New(slog.New(slog.DiscardHandler), metrics.NewCounters(), tc.handlers...)
+			require.Error(t, err)
+			assert.Nil(t, reg)
+			if tc.duplicate {
+				assert.ErrorIs(t, err, registry.ErrDuplicateHandler)
+				assert.ErrorContains(t, err, "users")
+			} else {
+				assert.NotErrorIs(t, err, registry.ErrDuplicateHandler)
+			}
+		})
+	}
+}
+
+func TestNewWithoutHandlers(t *testing.T) {
+	reg, counters := newRegistry(t)
+	require.NoError(t, reg.Handle(t.Context(), []outbox.Event{event("u1", "UserCreated")}))
+	assert.EqualValues(t, 1, counters.Get(metrics.UnknownEventTypes, "event_type", "UserCreated"))
+}
+
+func TestHandleErrors(t *testing.T) {
+	var (
+		badPayload    = fault.Permanentf("payload: missing email")
+		unknownSchema = fault.Permanent(errors.New("unknown schema version 9"))
+		mongoDown     = errors.New("mongodb: connection refused")
+	)
+	type handler struct {
+		name string
+		err  error
+	}
+	for name, tc := range map[string]struct {
+		handlers  []handler
+		permanent bool
+		contains  []string
+	}{
+		"one transient": {
+			handlers: []handler{{"ok", nil}, {"t", mongoDown}},
+			contains: []string{"handler t", "connection refused"},
+		},
+		"permanent then transient": {
+			handlers: []handler{{"p", badPayload}, {"ok", nil}, {"t", mongoDown}},
+			contains: []string{"handler p", "missing email", "handler t", "connection refused"},
+		},
+		"transient then permanent": {
+			handlers: []handler{{"t", context.DeadlineExceeded}, {"p", badPayload}},
+			contains: []string{"handler t", "deadline exceeded", "handler p", "missing email"},
+		},
+		"one permanent": {
+			handlers:  []handler{{"ok", nil}, {"p", badPayload}},
+			permanent: true,
+			contains:  []string{"handler p", "missing email"},
+		},
+		"all permanent": {
+			handlers:  []handler{{"p1", badPayload}, {"ok", nil}, {"p2", unknownSchema}},
+			permanent: true,
+			contains:  []string{"handler p1", "missing email", "handler p2", "schema version 9"},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := newRecorder()
+			var hs []registry.Handler
+			var names []string
+			for _, h := range tc.handlers {
+				hs = append(hs, registry.Handler{Name: h.name, EventTypes: []string{"UserCreated"}, Fn: rec.fn(h.name, h.err)})
+				names = append(names, h.name)
+			}
+			reg, counters := newRegistry(t, hs...)
+
+			err := reg.Handle(t.Context(), []outbox.Event{event("u1", "UserCreated"), event("u2", "UserCreated")})
+			require.Error(t, err)
+			assert.Equal(t, tc.permanent, fault.IsPermanent(err), "fault.IsPermanent(%v)", err)
+			for _, s := range tc.contains {
+				assert.ErrorContains(t, err, s)
+			}
+			if tc.permanent {
+				assert.ErrorIs(t, err, badPayload, "a permanent error keeps its causes")
+			}
+			assert.ElementsMatch(t, names, rec.ran(), "a failing handler does not stop the others")
+			for _, h := range tc.handlers {
+				want := int64(0)
+				if h.err == nil {
+					want = 2
+				}
+				assert.Equal(t, want, applied(counters, h.name), "applied by %s", h.name)
+			}
+		})
+	}
 }

@@ -1,27 +1,25 @@
 package router_test
 
-// Benchmarks of the shared consumer path per message, without Kafka: the
-// record as shared/kafka's Unmarshaler turns it into a message, then
-// router.New's whole chain (decode → correlation → poison → retry →
-// timeout → recoverer) in front of a handler that does nothing. What is
-// left is the cost every projector pays before its own work starts.
+// Benchmarks of the shared consumer path per batch, without Kafka: a batch
+// of Debezium records as kafka.BatchSubscriber delivers it, through the
+// real router (router.Outbox: decoding every record, the batch handling,
+// retry and poison machinery, the Watermill router) into a registry whose
+// one handler does nothing. What is left is the cost every projector pays
+// before its own work starts.
 //
-// Run: go test -run '^$' -bench . ./router/
+// Run: go test -run '^$' -bench ConsumerPath ./router/
 
 import (
 	"context"
-	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 	"github.com/stretchr/testify/require"
 
 	"github.com/activityapp/event-processor/shared/debezium"
@@ -33,96 +31,104 @@ import (
 	"github.com/activityapp/event-processor/shared/router"
 )
 
-// capturedCreates are records the real Debezium 3.6.1 connector wrote
-// (shared/debezium/testdata/captured): one event of each aggregate kind.
-var capturedCreates = []string{
-	"schemas_off_create_UserCreated.json",
-	"schemas_off_create_ActivityCreated.json",
-	"schemas_off_create_ParticipantJoined.json",
+// feed is a message.Subscriber of one partition: the benchmark sends batch
+// messages on ch and waits for their ack, as a BatchSubscriber keeps one
+// batch per partition in flight.
+type feed struct {
+	ch        chan *message.Message
+	closeOnce sync.Once
 }
 
-// capturedRecord loads a capture as the Kafka record sarama hands to the
-// Unmarshaler.
-func capturedRecord(tb testing.TB, name string) *sarama.ConsumerMessage {
-	tb.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "debezium", "testdata", "captured", name))
-	require.NoError(tb, err)
-	var c struct {
-		Topic     string            `json:"topic"`
-		Partition int32             `json:"partition"`
-		Key       *string           `json:"key"`
-		Value     *string           `json:"value"`
-		Headers   map[string]string `json:"headers"`
-	}
-	require.NoError(tb, json.Unmarshal(raw, &c))
-	require.NotNil(tb, c.Key, name)
-	require.NotNil(tb, c.Value, name)
-	rec := &sarama.ConsumerMessage{
-		Topic: c.Topic, Partition: c.Partition, Key: []byte(*c.Key), Value: []byte(*c.Value),
-		Timestamp: time.Date(2026, 11, 27, 12, 52, 29, 0, time.UTC),
-	}
-	for k, v := range c.Headers {
-		rec.Headers = append(rec.Headers, &sarama.RecordHeader{Key: []byte(k), Value: []byte(v)})
-	}
-	return rec
+// Subscribe returns ch, which is closed when ctx ends or on Close, as the
+// message.Subscriber contract wants: the router stops its handler only
+// once the channel is closed.
+func (f *feed) Subscribe(ctx context.Context, _ string) (<-chan *message.Message, error) {
+	context.AfterFunc(ctx, f.close)
+	return f.ch, nil
 }
 
-// BenchmarkConsumerPath measures one consumer partition: each message is
-// published only after the previous one was acknowledged
-// (BlockPublishUntilSubscriberAck), as one Kafka partition has one message
-// in flight. So ns/op is the per-message latency of the shared path and
-// events/s the ceiling of one partition with a handler that costs nothing;
-// a consumer's ceiling is that times its partitions, as far as the cores
-// go. gochannel's own copies and goroutines are included; the Kafka client
-// is not.
+// Close ends the subscription.
+func (f *feed) Close() error {
+	f.close()
+	return nil
+}
+
+func (f *feed) close() { f.closeOnce.Do(func() { close(f.ch) }) }
+
+// countingPublisher stands in for the poison publisher: nothing should
+// reach it.
+type countingPublisher struct{ published atomic.Int64 }
+
+func (p *countingPublisher) Publish(_ string, msgs ...*message.Message) error {
+	p.published.Add(int64(len(msgs)))
+	return nil
+}
+
+func (p *countingPublisher) Close() error { return nil }
+
+// benchBatch is a batch of size outbox records with distinct ids, as a
+// BatchSubscriber reads them from partition 0.
+func benchBatch(b *testing.B, size int) kafka.Batch {
+	b.Helper()
+	batch := kafka.Batch{Topic: outboxTopic, Partition: 0, Records: make([]kafka.Record, size)}
+	for i := range size {
+		agg := uuidN(1010, i)
+		batch.Records[i] = kafka.Record{
+			Topic:     outboxTopic,
+			Partition: 0,
+			Offset:    int64(i),
+			Key:       []byte(agg),
+			Value:     outboxRecord(b, uuidN(10, i), agg, correlationID(10, i)),
+			Headers:   map[string]string{},
+			Timestamp: time.Date(2026, 11, 27, 12, 52, 29, 0, time.UTC),
+		}
+	}
+	return batch
+}
+
+// BenchmarkConsumerPath measures one partition: each batch is delivered
+// only after the previous one was acknowledged. ns/op is the latency of a
+// batch on the shared path, events/s the ceiling of one partition with a
+// handler that costs nothing; a consumer's ceiling is that times its
+// partitions, as far as the cores go.
 func BenchmarkConsumerPath(b *testing.B) {
-	b.Run("handler=noop", func(b *testing.B) {
-		benchmarkConsumerPath(b, func(*router.Router) message.NoPublishHandlerFunc {
-			return func(msg *message.Message) error {
-				_, err := outbox.FromContext(msg.Context())
-				return err
-			}
+	for _, size := range []int{1, 10, 100, 500} {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			benchmarkConsumerPath(b, size)
 		})
-	})
-	b.Run("handler=registry", func(b *testing.B) {
-		benchmarkConsumerPath(b, func(*router.Router) message.NoPublishHandlerFunc {
-			reg := registry.New(slog.New(slog.DiscardHandler), metrics.NewCounters())
-			noop := func(context.Context, outbox.Event) error { return nil }
-			for _, eventType := range []string{"UserCreated", "ActivityCreated", "ParticipantJoined"} {
-				require.NoError(b, reg.Register(eventType, "noop", noop))
-			}
-			return reg.Handle
-		})
-	})
+	}
 }
 
-func benchmarkConsumerPath(b *testing.B, handler func(*router.Router) message.NoPublishHandlerFunc) {
-	records := make([]*sarama.ConsumerMessage, len(capturedCreates))
-	for i, name := range capturedCreates {
-		records[i] = capturedRecord(b, name)
-	}
+func benchmarkConsumerPath(b *testing.B, size int) {
+	batch := benchBatch(b, size)
 
 	// Info is the services' default level: debug lines are not formatted.
 	logger := logging.New(io.Discard, slog.LevelInfo, service)
-	input := gochannel.NewGoChannel(gochannel.Config{BlockPublishUntilSubscriberAck: true}, nil)
-	defer input.Close()
 	counters := metrics.NewCounters()
-	r, err := router.New(router.Config{PoisonTopic: poisonTopic, CloseTimeout: 5 * time.Second},
-		gochannel.NewGoChannel(gochannel.Config{}, nil), logger, counters)
+	poison := &countingPublisher{}
+	r, err := router.New(router.Config{PoisonTopic: poisonTopic, CloseTimeout: 5 * time.Second}, poison, logger, counters)
 	require.NoError(b, err)
 	dec, err := debezium.NewDecoder(debezium.DecoderConfig{})
 	require.NoError(b, err)
 
-	var handled atomic.Int64
-	fn := handler(r)
-	r.AddOutboxHandler(handlerName, outboxTopic, input, dec, func(msg *message.Message) error {
-		if err := fn(msg); err != nil {
-			return err
-		}
-		handled.Add(1)
-		return nil
+	var handled, misordered atomic.Int64
+	reg, err := registry.New(logger, counters, registry.Handler{
+		Name:       "noop",
+		EventTypes: []string{"UserCreated"},
+		Fn: func(_ context.Context, events []outbox.Event) error {
+			if len(events) != size || events[0].Position.Offset != 0 || events[size-1].Position.Offset != int64(size-1) {
+				misordered.Add(1)
+			}
+			handled.Add(int64(len(events)))
+			return nil
+		},
 	})
+	require.NoError(b, err)
+	in := &feed{ch: make(chan *message.Message)}
+	require.NoError(b, r.Add(router.Outbox(handlerName, outboxTopic, in, dec, reg.Handle)))
+
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	runErr := make(chan error, 1)
 	go func() { runErr <- r.Run(ctx) }()
 	select {
@@ -131,28 +137,31 @@ func benchmarkConsumerPath(b *testing.B, handler func(*router.Router) message.No
 		b.Fatalf("router stopped at start: %v", err)
 	}
 
-	unmarshaler := kafka.Unmarshaler{}
-	var n int64
+	var batches int64
 	b.ReportAllocs()
 	for b.Loop() {
-		rec := records[n%int64(len(records))]
-		rec.Offset = n
-		msg, err := unmarshaler.Unmarshal(rec)
-		if err != nil {
-			b.Fatal(err)
+		msg := kafka.NewBatchMessage(ctx, batch)
+		in.ch <- msg
+		select {
+		case <-msg.Acked():
+		case <-msg.Nacked():
+			b.Fatalf("batch %d nacked", batches)
 		}
-		if err := input.Publish(outboxTopic, msg); err != nil {
-			b.Fatal(err)
-		}
-		n++
+		batches++
 	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+	events := batches * int64(size)
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
 
 	cancel()
 	require.NoError(b, <-runErr)
-	// Every message went through the handler: none was skipped, poisoned
-	// or retried, which would make the numbers meaningless.
-	require.Equal(b, n, handled.Load(), "messages handled")
-	require.Equal(b, n, counters.Get(metrics.MessagesProcessed, "handler", handlerName))
-	require.Zero(b, counters.Get(metrics.MessagesPoisoned, "handler", handlerName))
+	// Every event went through the handler, whole batches in order: none
+	// was skipped, poisoned or retried, which would make the numbers
+	// meaningless.
+	require.Equal(b, events, handled.Load(), "events handled")
+	require.Zero(b, misordered.Load(), "batches not handled whole and in order")
+	require.Equal(b, events, counters.Get(metrics.MessagesProcessed, "handler", handlerName))
+	require.Equal(b, events, counters.Get(metrics.EventHandlerApplied, "event_handler", "noop"))
+	require.Equal(b, batches, counters.Get(router.Batches, "handler", handlerName))
+	require.Zero(b, poison.published.Load(), "records poisoned")
+	require.Zero(b, counters.Get(metrics.MessagesRetried, "handler", handlerName, "kind", "transient"))
 }

@@ -1,35 +1,40 @@
 package router_test
 
-// Integration tests of the router over the Kafka protocol: an in-process
-// kfake cluster (testkit/kafkatest), the project's subscriber and publisher
-// (shared/kafka) and router.New with its whole middleware chain.
+// Integration tests of the batch router over the Kafka protocol: an
+// in-process kfake cluster (testkit/kafkatest), the project's batch
+// subscriber and publisher (shared/kafka) wired as shared/service does, and
+// router.Outbox over the Debezium decoder.
 
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill/message"
+	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	wmiddleware "github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/activityapp/event-processor/shared/debezium"
+	"github.com/activityapp/event-processor/shared/fault"
 	"github.com/activityapp/event-processor/shared/kafka"
 	"github.com/activityapp/event-processor/shared/logging"
 	"github.com/activityapp/event-processor/shared/metrics"
-	"github.com/activityapp/event-processor/shared/middleware"
 	"github.com/activityapp/event-processor/shared/outbox"
 	"github.com/activityapp/event-processor/shared/router"
 	"github.com/activityapp/event-processor/testkit/kafkatest"
@@ -41,7 +46,13 @@ const (
 	poisonTopic = service + ".poison"
 	handlerName = "outbox"
 	// wait bounds waits for Kafka: a consumer group needs a moment to form.
-	wait = 30 * time.Second
+	wait = 15 * time.Second
+	// fullBatchWait is a MaxWait long enough for every record already on a
+	// partition to join a batch: with MaxEvents set to their number, the
+	// batch then goes as soon as it is full, so batches are deterministic.
+	fullBatchWait = 5 * time.Second
+	// panicAttempts is the router's PanicAttempts in these tests.
+	panicAttempts = 2
 )
 
 // Values in the fixture that outboxRecord replaces.
@@ -51,26 +62,43 @@ const (
 	fixtureCorrelationID = "5b1c8f0e-3a2d-4c6b-9e7f-1a2b3c4d5e6f"
 )
 
-// outboxRecord is a Debezium create envelope (the testdata fixture, compact
-// as JsonConverter writes it) for an outbox row with the given ids.
-func outboxRecord(t *testing.T, eventID, aggregateID, correlationID string) []byte {
-	t.Helper()
+// outboxRecord is a Debezium create envelope of a UserCreated outbox row
+// (the testdata fixture, compact as JsonConverter writes it) with the
+// given ids.
+func outboxRecord(tb testing.TB, eventID, aggregateID, correlationID string) []byte {
+	tb.Helper()
 	raw, err := os.ReadFile(filepath.Join("..", "debezium", "testdata", "create_schemas_off.json"))
-	require.NoError(t, err)
+	require.NoError(tb, err)
 	for old, repl := range map[string]string{
 		fixtureEventID:       eventID,
 		fixtureAggregateID:   aggregateID,
 		fixtureCorrelationID: correlationID,
 	} {
-		require.True(t, bytes.Contains(raw, []byte(old)))
+		require.True(tb, bytes.Contains(raw, []byte(old)), "fixture lacks %s", old)
 		raw = bytes.ReplaceAll(raw, []byte(old), []byte(repl))
 	}
 	var buf bytes.Buffer
-	require.NoError(t, json.Compact(&buf, raw))
+	require.NoError(tb, json.Compact(&buf, raw))
 	return buf.Bytes()
 }
 
 func uuidN(prefix, n int) string { return fmt.Sprintf("%08d-0000-4000-8000-%012d", prefix, n) }
+
+// produceEvents writes count outbox records with event ids uuidN(prefix, i),
+// keyed by their aggregate id as Debezium keys them, and with correlation
+// ids corr-<prefix>-<i>. It returns the event ids in order.
+func produceEvents(t *testing.T, c *kafkatest.Cluster, prefix, count int) []string {
+	t.Helper()
+	ids := make([]string, count)
+	for i := range count {
+		ids[i] = uuidN(prefix, i)
+		agg := uuidN(prefix+1000, i)
+		c.Produce(t, outboxTopic, []byte(agg), outboxRecord(t, ids[i], agg, correlationID(prefix, i)), nil)
+	}
+	return ids
+}
+
+func correlationID(prefix, i int) string { return fmt.Sprintf("corr-%d-%d", prefix, i) }
 
 // syncBuffer collects log output; the router writes while the test reads.
 type syncBuffer struct {
@@ -106,30 +134,106 @@ func (b *syncBuffer) lines(t *testing.T, msg string) []map[string]any {
 	return out
 }
 
-// projector is one run of a projector: subscriber, poison publisher and
-// router as app.ProviderSet wires them.
+// dumpLogsOnFailure prints the end of the logs of a failed test.
+func dumpLogsOnFailure(t *testing.T, logs *syncBuffer) {
+	t.Cleanup(func() {
+		if t.Failed() {
+			s := logs.String()
+			if len(s) > 20000 {
+				s = "..." + s[len(s)-20000:]
+			}
+			t.Logf("logs:\n%s", s)
+		}
+	})
+}
+
+// handleFunc is what router.Outbox calls with a batch.
+type handleFunc = func(context.Context, []outbox.Event) error
+
+// journal records the batches Handle received and wakes up waiters on
+// every call.
+type journal struct {
+	mu      sync.Mutex
+	batches [][]outbox.Event
+	changed chan struct{}
+}
+
+func newJournal() *journal { return &journal{changed: make(chan struct{}, 1)} }
+
+func (j *journal) record(events []outbox.Event) {
+	j.mu.Lock()
+	j.batches = append(j.batches, slices.Clone(events))
+	j.mu.Unlock()
+	select {
+	case j.changed <- struct{}{}:
+	default:
+	}
+}
+
+// ids returns the event ids of every batch received, in order.
+func (j *journal) ids() [][]string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := make([][]string, len(j.batches))
+	for i, b := range j.batches {
+		out[i] = eventIDs(b)
+	}
+	return out
+}
+
+// events returns every event received, in order of receipt.
+func (j *journal) events() []outbox.Event {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Concat(j.batches...)
+}
+
+// waitUntil waits for cond, checking it after every call to Handle.
+func (j *journal) waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.After(wait)
+	for !cond() {
+		select {
+		case <-j.changed:
+		case <-deadline:
+			t.Fatalf("timed out waiting for: %s (batches received: %v)", what, j.ids())
+		}
+	}
+}
+
+func eventIDs(events []outbox.Event) []string {
+	ids := make([]string, len(events))
+	for i, ev := range events {
+		ids[i] = ev.EventID
+	}
+	return ids
+}
+
+// projector is one run of a projector: batch subscriber, poison publisher
+// and router as shared/service wires them.
 type projector struct {
 	t        *testing.T
 	router   *router.Router
-	sub      interface{ Close() error }
+	sub      *kafka.BatchSubscriber
 	counters *metrics.Counters
 	cancel   context.CancelFunc
 	runErr   chan error
 }
 
-func startProjector(t *testing.T, c *kafkatest.Cluster, group string, logs *syncBuffer, fn func(r *router.Router) message.NoPublishHandlerFunc) *projector {
+// startProjector runs a router with one router.Outbox handler of the
+// outbox topic in the consumer group of cfg, whose MaxEvents and MaxWait
+// it keeps. handle is given the router, to learn when shutdown begins.
+func startProjector(t *testing.T, c *kafkatest.Cluster, logs *syncBuffer, cfg kafka.BatchSubscriberConfig, handle func(*router.Router) handleFunc) *projector {
 	t.Helper()
 	logger := logging.New(logs, slog.LevelDebug, service)
 	wlogger := logging.Watermill(logger)
-	sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{
-		Brokers:         c.Brokers(),
-		ConsumerGroup:   group,
-		ClientID:        service,
-		NackResendSleep: 10 * time.Millisecond,
-	}, wlogger)
+	cfg.Brokers = c.Brokers()
+	cfg.ClientID = service
+	cfg.NackResendSleep = 10 * time.Millisecond
+	sub, err := kafka.NewBatchSubscriber(cfg, wlogger)
 	require.NoError(t, err)
 
-	pctx, pcancel := context.WithTimeout(context.Background(), wait)
+	pctx, pcancel := context.WithTimeout(t.Context(), wait)
 	defer pcancel()
 	pub, err := kafka.NewPublisher(pctx, kafka.PublisherConfig{Brokers: c.Brokers(), ClientID: service + "-poison"}, wlogger)
 	require.NoError(t, err)
@@ -137,16 +241,16 @@ func startProjector(t *testing.T, c *kafkatest.Cluster, group string, logs *sync
 	p := &projector{t: t, sub: sub, counters: metrics.NewCounters(), runErr: make(chan error, 1)}
 	p.router, err = router.New(router.Config{
 		PoisonTopic:          poisonTopic,
-		HandlerTimeout:       5 * time.Second,
+		HandlerTimeout:       10 * time.Second,
 		RetryInitialInterval: 5 * time.Millisecond,
 		RetryMaxInterval:     50 * time.Millisecond,
-		PanicAttempts:        2,
+		PanicAttempts:        panicAttempts,
 		CloseTimeout:         5 * time.Second,
 	}, pub, logger, p.counters)
 	require.NoError(t, err)
 	dec, err := debezium.NewDecoder(debezium.DecoderConfig{})
 	require.NoError(t, err)
-	p.router.AddOutboxHandler(handlerName, outboxTopic, sub, dec, fn(p.router))
+	require.NoError(t, p.router.Add(router.Outbox(handlerName, outboxTopic, sub, dec, handle(p.router))))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
@@ -158,12 +262,13 @@ func startProjector(t *testing.T, c *kafkatest.Cluster, group string, logs *sync
 	case <-time.After(wait):
 		t.Fatal("router not running")
 	}
-	t.Cleanup(func() { p.stop() })
+	t.Cleanup(p.stop)
 	return p
 }
 
 // stop cancels Run's context, waits for Run to return and closes the
-// subscriber, as app.Main and its wire cleanup do.
+// subscriber, as service.Main and its wire cleanup do. Later calls do
+// nothing.
 func (p *projector) stop() {
 	p.t.Helper()
 	if p.cancel == nil {
@@ -180,63 +285,87 @@ func (p *projector) stop() {
 	assert.NoError(p.t, p.sub.Close())
 }
 
-// dumpLogsOnFailure prints the end of the logs of a failed test.
-func dumpLogsOnFailure(t *testing.T, logs *syncBuffer) {
-	t.Cleanup(func() {
-		if t.Failed() {
-			s := logs.String()
-			if len(s) > 20000 {
-				s = "..." + s[len(s)-20000:]
-			}
-			t.Logf("logs:\n%s", s)
+func (p *projector) count(name string, labels ...string) int64 {
+	return p.counters.Get(name, append([]string{"handler", handlerName}, labels...)...)
+}
+
+// recordTo is a Handle that records every batch in j.
+func recordTo(j *journal) func(*router.Router) handleFunc {
+	return func(*router.Router) handleFunc {
+		return func(_ context.Context, events []outbox.Event) error {
+			j.record(events)
+			return nil
 		}
+	}
+}
+
+func headers(r *kgo.Record) map[string]string {
+	h := map[string]string{}
+	for _, kv := range r.Headers {
+		h[kv.Key] = string(kv.Value)
+	}
+	return h
+}
+
+// poisoned returns the number of records on the poison topic, which the
+// test must have seeded.
+func poisoned(t *testing.T, c *kafkatest.Cluster) int64 {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Brokers()...))
+	require.NoError(t, err)
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), wait)
+	defer cancel()
+	offsets, err := kadm.NewClient(cl).ListEndOffsets(ctx, poisonTopic)
+	require.NoError(t, err)
+	var n int64
+	offsets.Each(func(o kadm.ListedOffset) {
+		require.NoError(t, o.Err, "end offset of %s/%d", o.Topic, o.Partition)
+		n += o.Offset
 	})
+	return n
 }
 
-// handled is what a handler saw of one message.
-type handled struct {
-	eventID   string
-	key       string
-	partition int32
-	offset    int64
+// assertCommitted waits for the group's auto-commit (every second) to
+// reach want.
+func assertCommitted(t *testing.T, c *kafkatest.Cluster, group string, want map[int32]int64) {
+	t.Helper()
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		assert.Equal(ct, want, c.CommittedOffsets(t, group, outboxTopic))
+	}, 5*time.Second, 100*time.Millisecond, "committed offsets of group %s", group)
 }
 
-func seenFrom(msg *message.Message, ev outbox.Event) handled {
-	p, _ := strconv.ParseInt(msg.Metadata.Get(kafka.MetadataPartition), 10, 32)
-	o, _ := strconv.ParseInt(msg.Metadata.Get(kafka.MetadataOffset), 10, 64)
-	return handled{eventID: ev.EventID, key: msg.Metadata.Get(kafka.MetadataKey), partition: int32(p), offset: o}
+// Barrier records make commits on stop deterministic. A partition's next
+// batch is delivered only after its previous one was acknowledged and its
+// offset marked; so once a barrier record (produced after the records of
+// interest, on the same partition) reaches Handle, everything before it on
+// its partition is marked, and the stop that follows must commit it.
+// Handle holds barriers until shutdown (holdBarrier), so they are never
+// acknowledged.
+
+// barrierPrefix is the prefix of barrier ids: uuidN(barrierPrefix, i).
+const barrierPrefix = 9
+
+func isBarrier(ev outbox.Event) bool {
+	return strings.HasPrefix(ev.EventID, fmt.Sprintf("%08d-", barrierPrefix))
 }
-
-// Barrier records make commits deterministic. sarama marks a record's
-// offset just after the router acks it, racing with a stop that follows at
-// once; but the subscriber delivers a partition's next record only after
-// marking the previous one. So once a barrier record (produced after the
-// records of interest, on the same partition) reaches the handler,
-// everything before it on its partition is marked. Handlers hold barriers
-// until shutdown (holdBarrier), so a barrier itself is never acknowledged.
-
-const barrierPrefix = "00000009-"
-
-func barrierID(i int) string { return uuidN(9, i) }
-
-func isBarrier(ev outbox.Event) bool { return strings.HasPrefix(ev.EventID, barrierPrefix) }
 
 // produceBarrier writes barrier i with key.
 func produceBarrier(t *testing.T, c *kafkatest.Cluster, i int, key string) string {
 	t.Helper()
-	id := barrierID(i)
-	c.Produce(t, outboxTopic, []byte(key), outboxRecord(t, id, uuidN(1009, i), uuidN(2009, i)), nil)
+	id := uuidN(barrierPrefix, i)
+	c.Produce(t, outboxTopic, []byte(key), outboxRecord(t, id, uuidN(barrierPrefix+1000, i), correlationID(barrierPrefix, i)), nil)
 	return id
 }
 
-// holdBarrier blocks until shutdown and fails, so the barrier is left for
-// redelivery.
-func holdBarrier(r *router.Router, msg *message.Message) error {
+// holdBarrier blocks until shutdown and fails transiently, so the barrier's
+// batch is left for redelivery.
+func holdBarrier(ctx context.Context, r *router.Router) error {
 	select {
-	case <-msg.Context().Done():
 	case <-r.Closing():
+	case <-ctx.Done():
 	}
-	return fmt.Errorf("barrier %s left for redelivery", msg.UUID)
+	return errors.New("barrier left for redelivery")
 }
 
 // TestConsumerGroupResumesWithoutRereading stops a projector after it has
@@ -248,6 +377,7 @@ func holdBarrier(r *router.Router, msg *message.Message) error {
 // marked when the first projector stops; the barriers stay unacknowledged
 // and must be delivered again to the second projector.
 func TestConsumerGroupResumesWithoutRereading(t *testing.T) {
+	t.Parallel()
 	const (
 		partitions = 3
 		n          = 12
@@ -257,60 +387,43 @@ func TestConsumerGroupResumesWithoutRereading(t *testing.T) {
 	c := kafkatest.Start(t, partitions, outboxTopic)
 	logs := &syncBuffer{}
 	dumpLogsOnFailure(t, logs)
+	cfg := kafka.BatchSubscriberConfig{ConsumerGroup: group, MaxWait: 5 * time.Millisecond}
+	first := produceEvents(t, c, 1, n)
 
-	// Records keyed by aggregate id, as Debezium writes them.
-	produce := func(prefix, count int) []string {
-		ids := make([]string, count)
-		for i := range count {
-			ids[i] = uuidN(prefix, i)
-			agg := uuidN(prefix+1000, i)
-			c.Produce(t, outboxTopic, []byte(agg), outboxRecord(t, ids[i], agg, uuidN(prefix+2000, i)), nil)
-		}
-		return ids
-	}
-	first := produce(1, n)
-
-	// First run.
-	var mu sync.Mutex
-	seen1 := map[string]handled{}
-	barriers1 := map[int32]bool{}
-	progress := make(chan struct{}, 1000)
-	p1 := startProjector(t, c, group, logs, func(r *router.Router) message.NoPublishHandlerFunc {
-		return func(msg *message.Message) error {
-			ev, err := outbox.FromContext(msg.Context())
-			if err != nil {
-				return err
-			}
-			h := seenFrom(msg, ev)
-			mu.Lock()
-			if isBarrier(ev) {
-				barriers1[h.partition] = true
-			} else {
-				_, dup := seen1[h.eventID]
-				assert.False(t, dup, "record %s handled twice", h.eventID)
-				seen1[h.eventID] = h
-			}
-			mu.Unlock()
-			progress <- struct{}{}
-			if isBarrier(ev) {
-				return holdBarrier(r, msg)
+	// First run: the N records, then the barriers, which it holds.
+	j1 := newJournal()
+	p1 := startProjector(t, c, logs, cfg, func(r *router.Router) handleFunc {
+		return func(ctx context.Context, events []outbox.Event) error {
+			j1.record(events)
+			if slices.ContainsFunc(events, isBarrier) {
+				return holdBarrier(ctx, r)
 			}
 			return nil
 		}
 	})
-	waitUntil(t, progress, "first N records handled", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(seen1) == n
+	handled := func(j *journal) (records []outbox.Event, barriers map[int32]bool) {
+		barriers = map[int32]bool{}
+		for _, ev := range j.events() {
+			if isBarrier(ev) {
+				barriers[ev.Position.Partition] = true
+			} else {
+				records = append(records, ev)
+			}
+		}
+		return records, barriers
+	}
+	j1.waitUntil(t, "first N records handled", func() bool {
+		records, _ := handled(j1)
+		return len(records) >= n
 	})
 
 	// Partitions with records, and the end offset of each.
-	mu.Lock()
+	records, _ := handled(j1)
+	require.ElementsMatch(t, first, eventIDs(records), "each of the N records handled once")
 	ends := map[int32]int64{}
-	for _, h := range seen1 {
-		ends[h.partition] = max(ends[h.partition], h.offset+1)
+	for _, ev := range records {
+		ends[ev.Position.Partition] = max(ends[ev.Position.Partition], ev.Position.Offset+1)
 	}
-	mu.Unlock()
 	require.GreaterOrEqual(t, len(ends), 2, "the keys should spread over several partitions: %v", ends)
 
 	// One barrier on each partition with records: produce barriers until
@@ -327,11 +440,10 @@ func TestConsumerGroupResumesWithoutRereading(t *testing.T) {
 			}
 		}
 	}
-	waitUntil(t, progress, "a barrier on every partition with records", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
+	j1.waitUntil(t, "a barrier on every partition with records", func() bool {
+		_, held := handled(j1)
 		for p := range ends {
-			if !barriers1[p] {
+			if !held[p] {
 				return false
 			}
 		}
@@ -339,45 +451,27 @@ func TestConsumerGroupResumesWithoutRereading(t *testing.T) {
 	})
 	p1.stop()
 
-	committed := c.CommittedOffsets(t, group, outboxTopic)
-	assert.Equal(t, ends, committed, "offsets of all N acknowledged records committed on stop")
-	assert.EqualValues(t, n, p1.counters.Get(metrics.MessagesProcessed, "handler", handlerName))
+	assert.Equal(t, ends, c.CommittedOffsets(t, group, outboxTopic), "offsets of all N acknowledged records committed on stop")
+	assert.EqualValues(t, n, p1.count(metrics.MessagesProcessed))
+	assert.Zero(t, p1.count(metrics.MessagesPoisoned))
 
 	// Second run: M new records, a new subscriber and router in the group.
-	second := produce(2, m)
-	seen2 := map[string]int{}
-	p2 := startProjector(t, c, group, logs, func(*router.Router) message.NoPublishHandlerFunc {
-		return func(msg *message.Message) error {
-			ev, err := outbox.FromContext(msg.Context())
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			seen2[ev.EventID]++
-			mu.Unlock()
-			progress <- struct{}{}
-			return nil
-		}
-	})
+	second := produceEvents(t, c, 2, m)
+	j2 := newJournal()
+	p2 := startProjector(t, c, logs, cfg, recordTo(j2))
+	want := slices.Concat(second, barriers)
 	// Within a partition records arrive in offset order, so once every new
 	// record and every barrier is handled, a record of the first run would
 	// have come already.
-	want := map[string]int{}
-	for _, id := range append(append([]string{}, second...), barriers...) {
-		want[id] = 1
-	}
-	waitUntil(t, progress, "new records and barriers handled", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(seen2) >= len(want)
+	j2.waitUntil(t, "new records and barriers handled", func() bool {
+		return len(j2.events()) >= len(want)
 	})
 	p2.stop()
 
-	mu.Lock()
-	defer mu.Unlock()
-	assert.Equal(t, want, seen2, "the second run handles exactly the new records (and the unacknowledged barriers)")
+	got := eventIDs(j2.events())
+	assert.ElementsMatch(t, want, got, "the second run handles exactly the new records (and the unacknowledged barriers)")
 	for _, id := range first {
-		assert.NotContains(t, seen2, id, "record of the first run handled again")
+		assert.NotContains(t, got, id, "record of the first run handled again")
 	}
 	// Commits only move forward. (Whether the very last records of the
 	// second run are committed races with its stop, as described above.)
@@ -387,179 +481,363 @@ func TestConsumerGroupResumesWithoutRereading(t *testing.T) {
 	}
 }
 
-// waitUntil waits for cond, checking it after every progress signal.
-func waitUntil(t *testing.T, progress <-chan struct{}, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.After(wait)
-	for !cond() {
-		select {
-		case <-progress:
-		case <-deadline:
-			t.Fatalf("timed out waiting for: %s", what)
-		}
-	}
-}
-
-func headers(r *kgo.Record) map[string]string {
-	h := map[string]string{}
-	for _, kv := range r.Headers {
-		h[kv.Key] = string(kv.Value)
-	}
-	return h
-}
-
-func TestPoisonRecordKeepsKeyAndMetadata(t *testing.T) {
-	c := kafkatest.Start(t, 3, outboxTopic, poisonTopic)
+// TestUndecodableRecordsArePoisonedAlone: records no decoder accepts must
+// not stall their partition nor fail their batch: each is poisoned alone,
+// as it was, and the valid records of the same batch are handled.
+func TestUndecodableRecordsArePoisonedAlone(t *testing.T) {
+	t.Parallel()
+	c := kafkatest.Start(t, 1, outboxTopic, poisonTopic) // one partition: all in line
 	logs := &syncBuffer{}
 	dumpLogsOnFailure(t, logs)
-	c.Produce(t, outboxTopic, []byte("agg-123"), []byte("not json"), map[string]string{"correlation_id": "corr-1"})
-	orig := c.Consume(t, outboxTopic, 1, wait)[0]
 
-	calls := make(chan struct{}, 10)
-	barrier := make(chan struct{}, 1)
-	p := startProjector(t, c, service, logs, func(r *router.Router) message.NoPublishHandlerFunc {
-		return func(msg *message.Message) error {
-			ev, err := outbox.FromContext(msg.Context())
-			if err == nil && isBarrier(ev) {
-				barrier <- struct{}{}
-				return holdBarrier(r, msg)
-			}
-			calls <- struct{}{}
-			return err
-		}
-	})
+	good1, good2 := uuidN(8, 1), uuidN(8, 2)
+	garbage := []byte{0x00, 0xc3, 0x28, 0xff}
+	c.Produce(t, outboxTopic, []byte("agg-good"), outboxRecord(t, good1, uuidN(1008, 1), "corr-good-1"), nil)       // 0
+	c.Produce(t, outboxTopic, []byte("k"), nil, nil)                                                                // 1: tombstone
+	c.Produce(t, outboxTopic, []byte("k"), []byte{}, nil)                                                           // 2: empty value
+	c.Produce(t, outboxTopic, []byte("k"), garbage, nil)                                                            // 3: binary garbage
+	c.Produce(t, outboxTopic, nil, []byte("[1,2]"), nil)                                                            // 4: no key
+	c.Produce(t, outboxTopic, []byte("agg-123"), []byte("not json"), map[string]string{"correlation_id": "corr-1"}) // 5
+	c.Produce(t, outboxTopic, []byte("agg-good"), outboxRecord(t, good2, uuidN(1008, 2), "corr-good-2"), nil)       // 6
+	const records = 7
 
-	poisoned := c.Consume(t, poisonTopic, 1, wait)[0]
-	assert.Equal(t, "agg-123", string(poisoned.Key))
-	assert.Equal(t, "not json", string(poisoned.Value))
-	h := headers(poisoned)
-	assert.Contains(t, h[wmiddleware.ReasonForPoisonedKey], "debezium: value: not JSON")
-	assert.Equal(t, handlerName, h[wmiddleware.PoisonedHandlerKey])
-	assert.Equal(t, outboxTopic, h[wmiddleware.PoisonedTopicKey])
-	assert.Equal(t, "corr-1", h[middleware.CorrelationIDKey])
-	assert.Equal(t, outboxTopic, h[kafka.MetadataTopic])
-	assert.Equal(t, strconv.Itoa(int(orig.Partition)), h[kafka.MetadataPartition])
-	assert.Equal(t, strconv.FormatInt(orig.Offset, 10), h[kafka.MetadataOffset])
-	assert.NotContains(t, h, kafka.MetadataKey, "the key is the record's key")
-	assert.Equal(t, fmt.Sprintf("%s/%d/%d", outboxTopic, orig.Partition, orig.Offset), h["_watermill_message_uuid"])
-
-	// Same key, same partition: a barrier after the poisoned record.
-	produceBarrier(t, c, 0, "agg-123")
-	select {
-	case <-barrier:
-	case <-time.After(wait):
-		t.Fatal("barrier not handled")
-	}
+	j := newJournal()
+	p := startProjector(t, c, logs, kafka.BatchSubscriberConfig{ConsumerGroup: service, MaxEvents: records, MaxWait: fullBatchWait}, recordTo(j))
+	j.waitUntil(t, "the valid records handled", func() bool { return len(j.events()) >= 2 })
+	poison := c.Consume(t, poisonTopic, 4, wait)
+	// The poisoned records were acknowledged with the rest: the group moved
+	// past them.
+	assertCommitted(t, c, service, map[int32]int64{0: records})
 	p.stop()
-	assert.Len(t, calls, 1, "poisoned at once, not retried")
-	assert.EqualValues(t, 1, p.counters.Get(metrics.MessagesPoisoned, "handler", handlerName))
-	// The poisoned record was acknowledged: the group moved past it.
-	assert.Equal(t, map[int32]int64{orig.Partition: orig.Offset + 1}, c.CommittedOffsets(t, service, outboxTopic))
+
+	assert.Equal(t, [][]string{{good1, good2}}, j.ids(), "the valid records of the batch handled together, once")
+	assert.EqualValues(t, 1, p.counters.Get(router.Batches, "handler", handlerName))
+	assert.EqualValues(t, records, p.counters.Get(router.BatchRecords, "handler", handlerName))
+	assert.EqualValues(t, 1, p.count(metrics.MessagesSkipped, "reason", "tombstone"))
+	assert.EqualValues(t, 4, p.count(metrics.MessagesPoisoned))
+	assert.EqualValues(t, 2, p.count(metrics.MessagesProcessed))
+	assert.Zero(t, p.count(metrics.MessagesRetried, "kind", "transient"), "poisoned at once, not retried")
+	assert.EqualValues(t, 4, poisoned(t, c), "the tombstone is skipped, not poisoned")
+
+	byOffset := map[int64]*kgo.Record{}
+	for _, r := range poison {
+		off, err := strconv.ParseInt(headers(r)[kafka.MetadataOffset], 10, 64)
+		require.NoError(t, err)
+		byOffset[off] = r
+	}
+	for _, tc := range []struct {
+		name    string
+		offset  int64
+		key     []byte
+		value   []byte
+		reason  string
+		corrID  string
+		checkFn func(t *testing.T, r *kgo.Record)
+	}{
+		{name: "empty value", offset: 2, key: []byte("k"), value: []byte{}, reason: "debezium: value: empty",
+			checkFn: func(t *testing.T, r *kgo.Record) { assert.NotNil(t, r.Value, "an empty value stays empty, not null") }},
+		{name: "binary garbage", offset: 3, key: []byte("k"), value: garbage, reason: "not JSON"},
+		{name: "no key", offset: 4, key: nil, value: []byte("[1,2]"), reason: "want a JSON object",
+			checkFn: func(t *testing.T, r *kgo.Record) { assert.Nil(t, r.Key, "no key stays no key") }},
+		{name: "not JSON", offset: 5, key: []byte("agg-123"), value: []byte("not json"), reason: "debezium: value: not JSON", corrID: "corr-1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := byOffset[tc.offset]
+			require.NotNil(t, r, "no poison record of offset %d among %v", tc.offset, byOffset)
+			assert.Equal(t, tc.key, r.Key)
+			assert.Equal(t, tc.value, r.Value)
+			h := headers(r)
+			assert.Contains(t, h[wmiddleware.ReasonForPoisonedKey], tc.reason)
+			assert.Equal(t, handlerName, h[wmiddleware.PoisonedHandlerKey])
+			assert.Equal(t, outboxTopic, h[wmiddleware.PoisonedTopicKey])
+			assert.Equal(t, router.PoisonedSubscriber, h[wmiddleware.PoisonedSubscriberKey])
+			assert.Equal(t, outboxTopic, h[kafka.MetadataTopic])
+			assert.Equal(t, "0", h[kafka.MetadataPartition])
+			position := fmt.Sprintf("%s/0/%d", outboxTopic, tc.offset)
+			assert.Equal(t, position, h[wkafka.UUIDHeaderKey])
+			// Without a correlation header, the record is the root of
+			// its own chain.
+			wantCorr := cmp.Or(tc.corrID, position)
+			assert.Equal(t, wantCorr, h[router.CorrelationIDKey])
+			assert.NotContains(t, h, kafka.MetadataKey, "the key is the record's key")
+			assert.NotContains(t, h, router.EventIDKey, "an undecodable record has no event")
+			if tc.checkFn != nil {
+				tc.checkFn(t, r)
+			}
+		})
+	}
 }
 
+// TestPermanentErrorPoisonsOnlyThatEvent: Handle fails permanently for a
+// batch holding one bad event; the router then handles the batch's events
+// one by one and poisons only the bad one.
+func TestPermanentErrorPoisonsOnlyThatEvent(t *testing.T) {
+	t.Parallel()
+	const n = 5
+	c := kafkatest.Start(t, 1, outboxTopic, poisonTopic)
+	logs := &syncBuffer{}
+	dumpLogsOnFailure(t, logs)
+	ids := produceEvents(t, c, 3, n)
+	bad := ids[2]
+
+	j := newJournal()
+	p := startProjector(t, c, logs, kafka.BatchSubscriberConfig{ConsumerGroup: service, MaxEvents: n, MaxWait: fullBatchWait}, func(*router.Router) handleFunc {
+		return func(_ context.Context, events []outbox.Event) error {
+			j.record(events)
+			if slices.Contains(eventIDs(events), bad) {
+				return fault.Permanentf("invalid event %s", bad)
+			}
+			return nil
+		}
+	})
+	poison := c.Consume(t, poisonTopic, 1, wait)[0]
+	assertCommitted(t, c, service, map[int32]int64{0: n})
+	p.stop()
+
+	want := [][]string{ids}
+	for _, id := range ids {
+		want = append(want, []string{id})
+	}
+	assert.Equal(t, want, j.ids(), "the batch, then each event alone")
+	assert.EqualValues(t, n-1, p.count(metrics.MessagesProcessed))
+	assert.EqualValues(t, 1, p.count(metrics.MessagesPoisoned))
+	assert.Zero(t, p.count(metrics.MessagesRetried, "kind", "transient"))
+	assert.EqualValues(t, 1, poisoned(t, c))
+
+	assert.Equal(t, uuidN(1003, 2), string(poison.Key))
+	assert.Equal(t, outboxRecord(t, bad, uuidN(1003, 2), correlationID(3, 2)), poison.Value)
+	h := headers(poison)
+	assert.Equal(t, bad, h[router.EventIDKey])
+	assert.Equal(t, "UserCreated", h[router.EventTypeKey])
+	assert.Equal(t, correlationID(3, 2), h[router.CorrelationIDKey], "the correlation id of the outbox metadata")
+	assert.Equal(t, "2", h[kafka.MetadataOffset])
+	assert.Contains(t, h[wmiddleware.ReasonForPoisonedKey], "invalid event "+bad)
+	assert.Equal(t, handlerName, h[wmiddleware.PoisonedHandlerKey])
+
+	warn := logs.lines(t, "batch failed permanently; handling its records one by one to find the bad ones")
+	require.Len(t, warn, 1)
+	assert.EqualValues(t, n, warn[0]["records"])
+}
+
+// TestCorrelationIDFromOutboxReachesTheLogs: the log line of a poisoned
+// event names the correlation id of its outbox metadata, and the event.
 func TestCorrelationIDFromOutboxReachesTheLogs(t *testing.T) {
-	c := kafkatest.Start(t, 1, outboxTopic)
+	t.Parallel()
+	c := kafkatest.Start(t, 1, outboxTopic, poisonTopic)
 	logs := &syncBuffer{}
 	dumpLogsOnFailure(t, logs)
 	eventID := uuidN(7, 1)
 	c.Produce(t, outboxTopic, []byte("agg-1"), outboxRecord(t, eventID, uuidN(7, 2), "corr-xyz"), nil)
 
-	done := make(chan struct{}, 1)
-	p := startProjector(t, c, service, logs, func(*router.Router) message.NoPublishHandlerFunc {
-		return func(msg *message.Message) error {
-			if _, err := outbox.FromContext(msg.Context()); err != nil {
-				return err
-			}
-			done <- struct{}{}
-			return nil
+	j := newJournal()
+	p := startProjector(t, c, logs, kafka.BatchSubscriberConfig{ConsumerGroup: service}, func(*router.Router) handleFunc {
+		return func(_ context.Context, events []outbox.Event) error {
+			j.record(events)
+			return fault.Permanentf("payload: missing email")
 		}
 	})
-	select {
-	case <-done:
-	case <-time.After(wait):
-		t.Fatal("record not handled")
-	}
+	c.Consume(t, poisonTopic, 1, wait)
 	p.stop() // the log line is written before Run returns
 
-	lines := logs.lines(t, "message handled")
+	assert.Equal(t, [][]string{{eventID}}, j.ids(), "a batch of one value is not tried alone again")
+	lines := logs.lines(t, "record sent to poison queue")
 	require.Len(t, lines, 1)
-	assert.Equal(t, "corr-xyz", lines[0]["correlation_id"])
-	assert.Equal(t, eventID, lines[0]["event_id"])
-	assert.Equal(t, "UserCreated", lines[0]["event_type"])
-	assert.Equal(t, handlerName, lines[0]["handler"])
-	assert.Equal(t, service, lines[0]["service"])
-	assert.Equal(t, "DEBUG", lines[0]["level"])
+	line := lines[0]
+	assert.Equal(t, "corr-xyz", line["correlation_id"])
+	assert.Equal(t, eventID, line["event_id"])
+	assert.Equal(t, "UserCreated", line["event_type"])
+	assert.Equal(t, handlerName, line["handler"])
+	assert.Equal(t, service, line["service"])
+	assert.Equal(t, "ERROR", line["level"])
+	assert.Equal(t, poisonTopic, line["poison_topic"])
+	assert.Equal(t, "payload: missing email", line["reason"])
 }
 
-// TestAnyRecordReachesTheMiddleware: records no decoder accepts must not
-// stall their partition (an Unmarshaler error would): they are poisoned or
-// skipped, and the record after them is handled.
-func TestAnyRecordReachesTheMiddleware(t *testing.T) {
-	c := kafkatest.Start(t, 1, outboxTopic, poisonTopic) // one partition: all in line
+// TestTransientErrorIsRetriedUntilItSucceeds: the whole batch is tried
+// again until Handle succeeds; nothing is poisoned.
+func TestTransientErrorIsRetriedUntilItSucceeds(t *testing.T) {
+	t.Parallel()
+	const (
+		n        = 3
+		failures = 4
+	)
+	c := kafkatest.Start(t, 1, outboxTopic, poisonTopic)
 	logs := &syncBuffer{}
 	dumpLogsOnFailure(t, logs)
-	c.Produce(t, outboxTopic, []byte("k"), nil, nil)                            // tombstone
-	c.Produce(t, outboxTopic, []byte("k"), []byte{}, nil)                       // empty value
-	c.Produce(t, outboxTopic, []byte("k"), []byte{0x00, 0xc3, 0x28, 0xff}, nil) // binary garbage
-	c.Produce(t, outboxTopic, nil, []byte("[1,2]"), nil)                        // no key
-	good := uuidN(8, 1)
-	c.Produce(t, outboxTopic, []byte("agg-good"), outboxRecord(t, good, uuidN(8, 2), "corr-good"), nil)
+	ids := produceEvents(t, c, 4, n)
 
-	got := make(chan string, 10)
-	p := startProjector(t, c, service, logs, func(r *router.Router) message.NoPublishHandlerFunc {
-		return func(msg *message.Message) error {
-			ev, err := outbox.FromContext(msg.Context())
-			if err != nil {
-				return err
-			}
-			got <- ev.EventID
-			if isBarrier(ev) {
-				return holdBarrier(r, msg)
+	j := newJournal()
+	p := startProjector(t, c, logs, kafka.BatchSubscriberConfig{ConsumerGroup: service, MaxEvents: n, MaxWait: fullBatchWait}, func(*router.Router) handleFunc {
+		calls := 0
+		return func(_ context.Context, events []outbox.Event) error {
+			j.record(events)
+			if calls++; calls <= failures {
+				return fmt.Errorf("mongodb: connection refused (call %d)", calls)
 			}
 			return nil
 		}
 	})
-	select {
-	case id := <-got:
-		assert.Equal(t, good, id)
-	case <-time.After(wait):
-		t.Fatal("the record after the bad ones was not handled")
-	}
-	poisoned := c.Consume(t, poisonTopic, 3, wait)
-	barrier := produceBarrier(t, c, 0, "agg-good")
-	select {
-	case id := <-got:
-		assert.Equal(t, barrier, id)
-	case <-time.After(wait):
-		t.Fatal("barrier not handled")
-	}
+	j.waitUntil(t, "the batch handled after the failures", func() bool { return len(j.ids()) > failures })
+	assertCommitted(t, c, service, map[int32]int64{0: n})
 	p.stop()
 
-	assert.EqualValues(t, 1, p.counters.Get(metrics.MessagesSkipped, "handler", handlerName, "reason", "tombstone"))
-	assert.EqualValues(t, 3, p.counters.Get(metrics.MessagesPoisoned, "handler", handlerName))
-	assert.EqualValues(t, 1, p.counters.Get(metrics.MessagesProcessed, "handler", handlerName))
-	assert.Equal(t, map[int32]int64{0: 5}, c.CommittedOffsets(t, service, outboxTopic))
+	assert.Equal(t, slices.Repeat([][]string{ids}, failures+1), j.ids(), "the same batch each time")
+	assert.EqualValues(t, failures, p.count(metrics.MessagesRetried, "kind", "transient"))
+	assert.EqualValues(t, n, p.count(metrics.MessagesProcessed))
+	assert.Zero(t, p.count(metrics.MessagesPoisoned))
+	assert.Zero(t, poisoned(t, c))
+	assert.Len(t, logs.lines(t, "batch failed, retrying"), failures)
+}
 
-	byOffset := map[string]*kgo.Record{}
-	for _, r := range poisoned {
-		byOffset[headers(r)[kafka.MetadataOffset]] = r
+// TestPanicIsRetriedThenPoisoned: a panicking batch is tried PanicAttempts
+// times; then its values are tried alone, and the one that keeps panicking
+// is poisoned.
+func TestPanicIsRetriedThenPoisoned(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		n     int
+		bad   int
+		calls func(ids []string) [][]string
+		// retries counts the panics that were tried again: all but the
+		// last of each PanicAttempts.
+		retries int
+	}{
+		{
+			name: "alone",
+			n:    1,
+			bad:  0,
+			calls: func(ids []string) [][]string {
+				return slices.Repeat([][]string{ids}, panicAttempts)
+			},
+			retries: panicAttempts - 1,
+		},
+		{
+			name: "in a batch",
+			n:    3,
+			bad:  1,
+			calls: func(ids []string) [][]string {
+				calls := slices.Repeat([][]string{ids}, panicAttempts)
+				calls = append(calls, ids[:1])
+				calls = append(calls, slices.Repeat([][]string{ids[1:2]}, panicAttempts)...)
+				return append(calls, ids[2:])
+			},
+			retries: 2 * (panicAttempts - 1), // the batch, then the bad value alone
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := kafkatest.Start(t, 1, outboxTopic, poisonTopic)
+			logs := &syncBuffer{}
+			dumpLogsOnFailure(t, logs)
+			ids := produceEvents(t, c, 5, tc.n)
+			bad := ids[tc.bad]
+
+			j := newJournal()
+			p := startProjector(t, c, logs, kafka.BatchSubscriberConfig{ConsumerGroup: service, MaxEvents: tc.n, MaxWait: fullBatchWait}, func(*router.Router) handleFunc {
+				return func(_ context.Context, events []outbox.Event) error {
+					j.record(events)
+					if slices.Contains(eventIDs(events), bad) {
+						panic("nil map in projection of " + bad)
+					}
+					return nil
+				}
+			})
+			poison := c.Consume(t, poisonTopic, 1, wait)[0]
+			assertCommitted(t, c, service, map[int32]int64{0: int64(tc.n)})
+			p.stop()
+
+			assert.Equal(t, tc.calls(ids), j.ids())
+			h := headers(poison)
+			assert.Equal(t, bad, h[router.EventIDKey])
+			assert.Contains(t, h[wmiddleware.ReasonForPoisonedKey], "panic: nil map in projection of "+bad)
+			assert.EqualValues(t, 1, p.count(metrics.MessagesPoisoned))
+			assert.EqualValues(t, tc.n-1, p.count(metrics.MessagesProcessed))
+			assert.EqualValues(t, tc.retries, p.count(metrics.MessagesRetried, "kind", "panic"))
+			assert.EqualValues(t, 1, poisoned(t, c))
+		})
 	}
-	require.Len(t, byOffset, 3)
-	empty, garbage, noKey := byOffset["1"], byOffset["2"], byOffset["3"]
-	require.NotNil(t, empty)
-	require.NotNil(t, garbage)
-	require.NotNil(t, noKey)
+}
 
-	assert.Equal(t, "k", string(empty.Key))
-	assert.NotNil(t, empty.Value, "an empty value stays empty, not null")
-	assert.Empty(t, empty.Value)
-	assert.Contains(t, headers(empty)[wmiddleware.ReasonForPoisonedKey], "debezium: value: empty")
+// TestNothingIsPoisonedOnceShutdownBegins: a Handle that fails permanently
+// only because shutdown began (say, its store client is closing) must not
+// send anything to the poison queue; the batch is left for redelivery.
+func TestNothingIsPoisonedOnceShutdownBegins(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		stop func(t *testing.T, p *projector)
+	}{
+		{name: "context cancelled", stop: func(_ *testing.T, p *projector) { p.stop() }},
+		{name: "Close", stop: func(t *testing.T, p *projector) {
+			require.NoError(t, p.router.Close())
+			p.stop()
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			const n = 3
+			c := kafkatest.Start(t, 1, outboxTopic, poisonTopic)
+			logs := &syncBuffer{}
+			dumpLogsOnFailure(t, logs)
+			ids := produceEvents(t, c, 6, n)
+			cfg := kafka.BatchSubscriberConfig{ConsumerGroup: service, MaxEvents: n, MaxWait: fullBatchWait}
 
-	assert.Equal(t, "k", string(garbage.Key))
-	assert.Equal(t, []byte{0x00, 0xc3, 0x28, 0xff}, garbage.Value)
-	assert.Contains(t, headers(garbage)[wmiddleware.ReasonForPoisonedKey], "not JSON")
+			j := newJournal()
+			p := startProjector(t, c, logs, cfg, func(r *router.Router) handleFunc {
+				return func(ctx context.Context, events []outbox.Event) error {
+					j.record(events)
+					select {
+					case <-r.Closing():
+					case <-ctx.Done():
+						return ctx.Err()
+					}
+					return fault.Permanentf("store closed")
+				}
+			})
+			j.waitUntil(t, "the batch handed to Handle", func() bool { return len(j.ids()) > 0 })
+			tc.stop(t, p)
 
-	assert.Nil(t, noKey.Key, "no key stays no key")
-	assert.Equal(t, "[1,2]", string(noKey.Value))
-	assert.Contains(t, headers(noKey)[wmiddleware.ReasonForPoisonedKey], "want a JSON object")
+			assert.Zero(t, poisoned(t, c), "nothing on the poison topic")
+			assert.Zero(t, p.count(metrics.MessagesPoisoned))
+			assert.Zero(t, p.count(metrics.MessagesProcessed))
+			assert.Empty(t, c.CommittedOffsets(t, service, outboxTopic), "the batch was not acknowledged")
+
+			// The next member of the group gets the batch again.
+			again := newJournal()
+			p2 := startProjector(t, c, logs, cfg, recordTo(again))
+			again.waitUntil(t, "the batch redelivered", func() bool { return len(again.ids()) > 0 })
+			p2.stop()
+			assert.Equal(t, [][]string{ids}, again.ids())
+		})
+	}
+}
+
+// TestBatchesInOffsetOrder: the records already on a partition come to
+// Handle as batches of up to MaxEvents, in offset order, and are counted.
+func TestBatchesInOffsetOrder(t *testing.T) {
+	t.Parallel()
+	const (
+		n         = 25
+		maxEvents = 10
+	)
+	c := kafkatest.Start(t, 1, outboxTopic)
+	logs := &syncBuffer{}
+	dumpLogsOnFailure(t, logs)
+	ids := produceEvents(t, c, 7, n)
+
+	j := newJournal()
+	// The last batch is not full: it goes after MaxWait.
+	p := startProjector(t, c, logs, kafka.BatchSubscriberConfig{ConsumerGroup: service, MaxEvents: maxEvents, MaxWait: 300 * time.Millisecond}, recordTo(j))
+	j.waitUntil(t, "every record handled", func() bool { return len(j.events()) >= n })
+	p.stop()
+
+	assert.Equal(t, [][]string{ids[:10], ids[10:20], ids[20:]}, j.ids())
+	for i, ev := range j.events() {
+		assert.Equal(t, outbox.Position{Partition: 0, Offset: int64(i)}, ev.Position, "event %d", i)
+		assert.Equal(t, correlationID(7, i), ev.Metadata.CorrelationID, "event %d", i)
+	}
+	assert.EqualValues(t, 3, p.counters.Get(router.Batches, "handler", handlerName))
+	assert.EqualValues(t, n, p.counters.Get(router.BatchRecords, "handler", handlerName))
+	assert.EqualValues(t, n, p.count(metrics.MessagesProcessed))
 }

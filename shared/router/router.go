@@ -1,6 +1,7 @@
-// Package router builds the Watermill router every projector runs: the same
-// middleware chain in the same order for every handler, graceful shutdown,
-// and the poison-queue publisher closed after the last message.
+// Package router builds the Watermill router every projector runs: batch
+// handlers over Kafka partitions with the same decoding, poison queue,
+// retry and shutdown rules for every handler, and the poison-queue
+// publisher closed after the last batch.
 package router
 
 import (
@@ -12,27 +13,24 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
-	wmiddleware "github.com/ThreeDotsLabs/watermill/message/router/middleware"
 
-	"github.com/activityapp/event-processor/shared/debezium"
 	"github.com/activityapp/event-processor/shared/logging"
 	"github.com/activityapp/event-processor/shared/metrics"
-	"github.com/activityapp/event-processor/shared/middleware"
 )
 
-// Config tunes the router and its middleware.
+// Config tunes the router.
 type Config struct {
-	// PoisonTopic receives messages that failed permanently.
+	// PoisonTopic receives records that failed permanently.
 	PoisonTopic string
-	// HandlerTimeout bounds one attempt at one message.
+	// HandlerTimeout bounds one attempt at one batch.
 	HandlerTimeout time.Duration
 	// RetryInitialInterval and RetryMaxInterval bound the backoff.
 	RetryInitialInterval time.Duration
 	RetryMaxInterval     time.Duration
-	// PanicAttempts is how often a panicking message is tried before it is
-	// poisoned.
+	// PanicAttempts is how often a panicking batch is tried before its
+	// records are tried alone and the panicking ones poisoned.
 	PanicAttempts int
-	// CloseTimeout is how long Close waits for in-flight messages.
+	// CloseTimeout is how long Close waits for in-flight batches.
 	CloseTimeout time.Duration
 }
 
@@ -65,7 +63,7 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Router is a Watermill router with the project's middleware chain.
+// Router is a Watermill router running batch handlers.
 type Router struct {
 	router   *message.Router
 	cfg      Config
@@ -75,11 +73,10 @@ type Router struct {
 
 	closing     chan struct{}
 	closingOnce sync.Once
-	poisonMW    message.HandlerMiddleware
 }
 
 // New returns a router whose poison queue publishes with poison. The router
-// closes poison after its last message.
+// closes poison after its last batch.
 func New(cfg Config, poison message.Publisher, logger *slog.Logger, counters *metrics.Counters) (*Router, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -89,60 +86,29 @@ func New(cfg Config, poison message.Publisher, logger *slog.Logger, counters *me
 	if err != nil {
 		return nil, fmt.Errorf("router: %w", err)
 	}
-	r := &Router{
+	return &Router{
 		router:   wr,
 		cfg:      cfg,
 		poison:   poison,
 		logger:   logger,
 		counters: counters,
 		closing:  make(chan struct{}),
-	}
-	r.poisonMW, err = middleware.PoisonQueue(poison, cfg.PoisonTopic, r.closing, logger, counters)
-	if err != nil {
-		return nil, fmt.Errorf("router: %w", err)
-	}
-	return r, nil
+	}, nil
 }
 
-// AddHandler adds a consumer handler behind the standard chain:
-// correlation/logging → poison queue → retry → timeout → recoverer.
-// decode middleware, when given, runs in front of it all.
-func (r *Router) AddHandler(name, topic string, sub message.Subscriber, fn message.NoPublishHandlerFunc, decode ...message.HandlerMiddleware) {
-	h := r.router.AddConsumerHandler(name, topic, sub, func(msg *message.Message) error {
-		err := fn(msg)
-		if err == nil {
-			r.counters.Inc(metrics.MessagesProcessed, "handler", name)
+// Add adds handlers; call it before Run.
+func (r *Router) Add(handlers ...Handler) error {
+	for _, h := range handlers {
+		if err := h.addTo(r); err != nil {
+			return err
 		}
-		return err
-	})
-	chain := append([]message.HandlerMiddleware{}, decode...)
-	chain = append(chain,
-		middleware.Correlation(r.logger),
-		r.poisonMW,
-		middleware.Retry{
-			InitialInterval: r.cfg.RetryInitialInterval,
-			MaxInterval:     r.cfg.RetryMaxInterval,
-			PanicAttempts:   r.cfg.PanicAttempts,
-			Closing:         r.closing,
-			Logger:          r.logger,
-			Counters:        r.counters,
-		}.Middleware,
-		middleware.Timeout(r.cfg.HandlerTimeout),
-		wmiddleware.Recoverer,
-	)
-	h.AddMiddleware(chain...)
+	}
+	return nil
 }
 
-// AddOutboxHandler adds a handler for the Debezium outbox topic: records are
-// decoded by dec before the standard chain, and fn finds the event with
-// outbox.FromContext.
-func (r *Router) AddOutboxHandler(name, topic string, sub message.Subscriber, dec *debezium.Decoder, fn message.NoPublishHandlerFunc) {
-	r.AddHandler(name, topic, sub, fn, middleware.DecodeOutbox(dec, r.logger, r.counters))
-}
-
-// Run processes messages until ctx is cancelled or Close is called, then
+// Run processes batches until ctx is cancelled or Close is called, then
 // shuts down gracefully: retries stop, nothing more is poisoned, in-flight
-// messages finish within CloseTimeout or are left for redelivery, and the
+// batches finish within CloseTimeout or are left for redelivery, and the
 // poison publisher is closed.
 func (r *Router) Run(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))

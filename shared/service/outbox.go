@@ -1,32 +1,43 @@
-package app
+package service
 
 import (
-	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+	"log/slog"
 
 	"github.com/activityapp/event-processor/shared/config"
 	"github.com/activityapp/event-processor/shared/debezium"
+	"github.com/activityapp/event-processor/shared/kafka"
+	"github.com/activityapp/event-processor/shared/metrics"
+	"github.com/activityapp/event-processor/shared/outbox"
 	"github.com/activityapp/event-processor/shared/registry"
 	"github.com/activityapp/event-processor/shared/router"
 )
 
 // Projection is a service's set of outbox event handlers.
 type Projection interface {
-	Registrations() []registry.Registration
+	Handlers() []registry.Handler
 }
 
-// OutboxHandler names the router handler that consumes the outbox topic for
-// service; metrics and the poison queue's handler_poisoned show it.
-func OutboxHandler(service string) string { return service + ".outbox" }
+// OutboxHandler is the router handler that consumes the outbox topic.
+type OutboxHandler = router.BatchHandler[outbox.Event]
 
-// ConsumeOutbox registers p's handlers and adds the handler that consumes
-// the outbox topic (KAFKA_TOPIC) and dispatches its events through the
-// registry. It is the port of every projector that reads the outbox.
-func ConsumeOutbox(cfg config.Config, r *router.Router, sub *wkafka.Subscriber, dec *debezium.Decoder,
-	reg *registry.Registry, p Projection,
-) (Registered, error) {
-	if err := reg.RegisterAll(p.Registrations()...); err != nil {
-		return Registered{}, err
+// OutboxHandlerName names the router handler that consumes the outbox
+// topic for service; metrics and the poison queue's handler_poisoned show
+// it.
+func OutboxHandlerName(service string) string { return service + ".outbox" }
+
+// NewOutboxHandler is the port of every projector that reads the outbox:
+// the handler that consumes KAFKA_TOPIC and dispatches each batch's events
+// to p's handlers.
+func NewOutboxHandler(cfg config.Config, sub *kafka.BatchSubscriber, dec *debezium.Decoder, p Projection,
+	logger *slog.Logger, counters *metrics.Counters,
+) (OutboxHandler, error) {
+	reg, err := registry.New(logger, counters, p.Handlers()...)
+	if err != nil {
+		return OutboxHandler{}, err
 	}
-	r.AddOutboxHandler(OutboxHandler(cfg.Service), cfg.Kafka.Topic, sub, dec, reg.Handle)
-	return Registered{}, nil
+	return router.Outbox(OutboxHandlerName(cfg.Service), cfg.Kafka.Topic, sub, dec, reg.Handle), nil
 }
+
+// OutboxOnly is the handler list of a projector that reads nothing but the
+// outbox.
+func OutboxOnly(h OutboxHandler) []router.Handler { return []router.Handler{h} }

@@ -1,14 +1,14 @@
-// Package app wires and runs a projector: the providers every service's
-// wire injector uses (ProviderSet), and Main, which loads the configuration,
-// runs the router and the HTTP endpoints, and shuts down on SIGINT/SIGTERM.
-package app
+// Package service wires and runs a projector: the providers every
+// service's wire injector uses (ProviderSet), and Main, which loads the
+// configuration, runs the router and the HTTP endpoints, and shuts down on
+// SIGINT/SIGTERM.
+package service
 
 import (
 	"context"
 	"log/slog"
 	"os"
 
-	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/google/wire"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -19,12 +19,12 @@ import (
 	"github.com/activityapp/event-processor/shared/logging"
 	"github.com/activityapp/event-processor/shared/metrics"
 	"github.com/activityapp/event-processor/shared/mongodb"
-	"github.com/activityapp/event-processor/shared/registry"
 	"github.com/activityapp/event-processor/shared/router"
 )
 
 // ProviderSet provides everything a projector shares, from a config.Config,
-// a *config.Env (for service-specific variables) and a context.
+// a *config.Env (for service-specific variables) and a context. A service
+// adds its own []router.Handler.
 var ProviderSet = wire.NewSet(
 	NewLogger,
 	metrics.NewCounters,
@@ -33,7 +33,7 @@ var ProviderSet = wire.NewSet(
 	NewPoisonPublisher,
 	NewPublisher,
 	NewDecoder,
-	registry.New,
+	NewOutboxHandler,
 	NewRouter,
 	NewRunner,
 )
@@ -48,13 +48,22 @@ func NewDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (*
 	return mongodb.Connect(ctx, mongodb.Config{URI: cfg.Mongo.URI, Database: cfg.Mongo.Database, AppName: cfg.Service}, logger)
 }
 
-// NewSubscriber is the service's consumer-group subscriber. The router
+// NewSubscriber is the service's consumer-group subscriber of the outbox
+// topic, delivering a batch of a partition's records at a time. The router
 // closes it; the cleanup closes it again (a no-op) if wiring fails later.
-func NewSubscriber(cfg config.Config, logger *slog.Logger) (*wkafka.Subscriber, func(), error) {
-	sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{
+func NewSubscriber(cfg config.Config, logger *slog.Logger) (*kafka.BatchSubscriber, func(), error) {
+	return NewBatchSubscriber(cfg, cfg.Kafka.ConsumerGroup, cfg.Kafka.ClientID, logger)
+}
+
+// NewBatchSubscriber returns a subscriber of another topic, in group, with
+// the service's batch settings.
+func NewBatchSubscriber(cfg config.Config, group, clientID string, logger *slog.Logger) (*kafka.BatchSubscriber, func(), error) {
+	sub, err := kafka.NewBatchSubscriber(kafka.BatchSubscriberConfig{
 		Brokers:       cfg.Kafka.Brokers,
-		ConsumerGroup: cfg.Kafka.ConsumerGroup,
-		ClientID:      cfg.Kafka.ClientID,
+		ConsumerGroup: group,
+		ClientID:      clientID,
+		MaxEvents:     cfg.Processing.BatchMaxEvents,
+		MaxWait:       cfg.Processing.BatchMaxWait,
 	}, logging.Watermill(logger))
 	if err != nil {
 		return nil, nil, err
@@ -63,11 +72,11 @@ func NewSubscriber(cfg config.Config, logger *slog.Logger) (*wkafka.Subscriber, 
 }
 
 // PoisonPublisher publishes to the poison topic; the router closes it
-// after its last message.
+// after its last batch.
 type PoisonPublisher message.Publisher
 
 // NewPoisonPublisher returns the poison-queue publisher. The router closes
-// it after its last message; the cleanup closes it (again: a no-op) when
+// it after its last batch; the cleanup closes it (again: a no-op) when
 // wiring fails before the router runs.
 func NewPoisonPublisher(ctx context.Context, cfg config.Config, logger *slog.Logger) (PoisonPublisher, func(), error) {
 	pub, err := kafka.NewPublisher(ctx, kafka.PublisherConfig{Brokers: cfg.Kafka.Brokers, ClientID: cfg.Kafka.ClientID + "-poison"}, logging.Watermill(logger))

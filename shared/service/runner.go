@@ -1,4 +1,4 @@
-package app
+package service
 
 import (
 	"context"
@@ -14,11 +14,6 @@ import (
 	"github.com/activityapp/event-processor/shared/router"
 )
 
-// Registered is returned by a service's provider that adds its handlers to
-// the router; NewRunner takes it so wire cannot build a runner whose router
-// has no handlers.
-type Registered struct{}
-
 // Runner runs a projector's router and its HTTP endpoints.
 type Runner struct {
 	cfg      config.Config
@@ -27,13 +22,16 @@ type Runner struct {
 	logger   *slog.Logger
 }
 
-// NewRunner returns a runner for a router with its handlers registered.
-func NewRunner(cfg config.Config, r *router.Router, _ Registered, counters *metrics.Counters, logger *slog.Logger) *Runner {
-	return &Runner{cfg: cfg, router: r, counters: counters, logger: logger}
+// NewRunner returns a runner of r with the service's handlers added.
+func NewRunner(cfg config.Config, r *router.Router, handlers []router.Handler, counters *metrics.Counters, logger *slog.Logger) (*Runner, error) {
+	if len(handlers) == 0 {
+		return nil, errors.New("service: no handlers")
+	}
+	if err := r.Add(handlers...); err != nil {
+		return nil, err
+	}
+	return &Runner{cfg: cfg, router: r, counters: counters, logger: logger}, nil
 }
-
-// Router is the runner's router.
-func (r *Runner) Router() *router.Router { return r.router }
 
 // Run serves HTTP and processes messages until ctx is cancelled, then shuts
 // both down.

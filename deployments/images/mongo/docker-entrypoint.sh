@@ -67,10 +67,16 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 fi
 
 # Loopback only: FerretDB is the only client. Checkpoint chatter off.
+# Connections: FerretDB holds one pooled connection per document an update
+# command matches until the command ends, and every client hangs for good
+# once its pool (50 by default) runs dry. The projectors bound what they
+# send (one bulk write of at most 16 documents in flight per process), so
+# the default stack needs at most 48; the larger pool below leaves room for
+# scaled-out instances.
 # shellcheck disable=SC2086 # POSTGRES_ARGS is word-split on purpose.
 postgres -D "$PGDATA" -p "$PGPORT" \
   -c listen_addresses=127.0.0.1 -c unix_socket_directories=/var/run/postgresql \
-  -c log_checkpoints=off ${POSTGRES_ARGS:-} &
+  -c max_connections=250 -c log_checkpoints=off ${POSTGRES_ARGS:-} &
 pg_pid=$!
 
 until pg_isready -q -h 127.0.0.1 -p "$PGPORT" -U postgres; do
@@ -89,7 +95,7 @@ mkdir -p "$DATA/ferretdb-state"
 # Defaults as env vars, so FERRETDB_* from `docker run -e` win.
 export FERRETDB_LISTEN_ADDR=${FERRETDB_LISTEN_ADDR:-0.0.0.0:27017}
 export FERRETDB_HANDLER=${FERRETDB_HANDLER:-postgresql}
-export FERRETDB_POSTGRESQL_URL=${FERRETDB_POSTGRESQL_URL:-postgres://postgres@127.0.0.1:$PGPORT/ferretdb}
+export FERRETDB_POSTGRESQL_URL=${FERRETDB_POSTGRESQL_URL:-postgres://postgres@127.0.0.1:$PGPORT/ferretdb?pool_max_conns=200}
 export FERRETDB_TELEMETRY=${FERRETDB_TELEMETRY:-disable}
 export FERRETDB_LOG_LEVEL=${FERRETDB_LOG_LEVEL:-info}
 export FERRETDB_STATE_DIR=${FERRETDB_STATE_DIR:-$DATA/ferretdb-state}

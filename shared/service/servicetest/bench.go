@@ -1,54 +1,82 @@
-package apptest
+package servicetest
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
+	"github.com/activityapp/event-processor/shared/metrics"
 	"github.com/activityapp/event-processor/shared/outbox"
+	"github.com/activityapp/event-processor/shared/readmodel"
 	"github.com/activityapp/event-processor/shared/registry"
 )
 
 // Replay is the loop of a projection benchmark: each b.Loop iteration hands
-// the next event of stream to the handler fresh returned. When the stream
-// runs out it starts again with a new handler (over a new, empty store),
-// so every event changes something. It reports events/s and returns how
-// many events it handled; the last one is stream[(n-1)%len(stream)].
-func Replay(b *testing.B, stream []outbox.Event, fresh func() registry.HandlerFunc) int {
+// the next batch of size events of stream to the handler fresh returned.
+// When the stream runs out it starts again with a new handler (over a new,
+// empty store), so every event changes something. It reports events/s and
+// returns how many events it handled.
+func Replay(b *testing.B, stream []outbox.Event, size int, fresh func() registry.BatchFunc) int {
 	b.Helper()
 	ctx := context.Background()
 	var (
-		handle registry.HandlerFunc
+		handle registry.BatchFunc
 		n      int
+		next   int
 	)
 	b.ReportAllocs()
 	for b.Loop() {
-		i := n % len(stream)
-		if i == 0 {
+		if next == 0 {
 			handle = fresh()
 		}
-		if err := handle(ctx, stream[i]); err != nil {
+		end := min(next+size, len(stream))
+		if err := handle(ctx, stream[next:end]); err != nil {
 			b.Fatal(err)
 		}
-		n++
+		n += end - next
+		next = end % len(stream)
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 	return n
 }
 
-// Dispatch routes an event to the registration of its type, as the
-// registry does for one handler per type, without the registry's
-// bookkeeping.
-func Dispatch(regs []registry.Registration) registry.HandlerFunc {
-	byType := make(map[string]registry.HandlerFunc, len(regs))
-	for _, r := range regs {
-		byType[r.EventType] = r.Fn
-	}
-	return func(ctx context.Context, ev outbox.Event) error {
-		fn, ok := byType[ev.EventType]
-		if !ok {
-			return fmt.Errorf("no handler for %s", ev.EventType)
+// ReplayStore is Replay for a handler over a real store: fresh (run with
+// the timer stopped) returns the handler over a new, empty database and
+// the counters its store counts in. Besides events/s it reports the store
+// round trips and the documents written per event.
+func ReplayStore(b *testing.B, stream []outbox.Event, size int, fresh func() (registry.BatchFunc, *metrics.Counters)) int {
+	b.Helper()
+	ctx := context.Background()
+	var (
+		handle      registry.BatchFunc
+		counters    *metrics.Counters
+		n, next     int
+		trips, docs int64
+	)
+	flush := func() {
+		if counters != nil {
+			trips += counters.Sum(readmodel.RoundTrips)
+			docs += counters.Sum(readmodel.DocumentsWritten)
 		}
-		return fn(ctx, ev)
 	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if next == 0 {
+			b.StopTimer()
+			flush()
+			handle, counters = fresh()
+			b.StartTimer()
+		}
+		end := min(next+size, len(stream))
+		if err := handle(ctx, stream[next:end]); err != nil {
+			b.Fatal(err)
+		}
+		n += end - next
+		next = end % len(stream)
+	}
+	flush()
+	spent := int64(n)
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(trips)/float64(max(spent, 1)), "trips/event")
+	b.ReportMetric(float64(docs)/float64(max(spent, 1)), "docs/event")
+	return n
 }

@@ -1,9 +1,9 @@
-// Package apptest runs a wired projector in a test, the way main does,
+// Package servicetest runs a wired projector in a test, the way main does,
 // against an in-process Kafka (testkit/kafkatest) and a database from
 // testkit/mongotest, and gives the tests of every service the same tools:
 // produce Debezium records, wait until they are processed, read documents
 // and the poison queue, build event streams.
-package apptest
+package servicetest
 
 import (
 	"context"
@@ -17,10 +17,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
-	"github.com/activityapp/event-processor/shared/app"
 	"github.com/activityapp/event-processor/shared/config"
 	"github.com/activityapp/event-processor/shared/debezium/debeziumtest"
 	"github.com/activityapp/event-processor/shared/outbox"
+	"github.com/activityapp/event-processor/shared/service"
 	"github.com/activityapp/event-processor/testkit/kafkatest"
 	"github.com/activityapp/event-processor/testkit/mongotest"
 )
@@ -36,7 +36,7 @@ type Service struct {
 	Name   string
 	Kafka  *kafkatest.Cluster
 	DB     *mongo.Database
-	inject app.Injector
+	inject service.Injector
 	env    map[string]string
 
 	// Produced counts the records written to the outbox topic.
@@ -53,7 +53,7 @@ type Options struct {
 }
 
 // Start runs service, wired by inject, and stops it when t ends.
-func Start(t *testing.T, service string, inject app.Injector, opts Options) *Service {
+func Start(t *testing.T, service string, inject service.Injector, opts Options) *Service {
 	t.Helper()
 	s := &Service{Name: service, Kafka: opts.Kafka, DB: opts.DB, inject: inject, env: opts.Env}
 	if s.Kafka == nil {

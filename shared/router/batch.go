@@ -1,0 +1,200 @@
+package router
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/activityapp/event-processor/shared/fault"
+	"github.com/activityapp/event-processor/shared/kafka"
+	"github.com/activityapp/event-processor/shared/logging"
+	"github.com/activityapp/event-processor/shared/metrics"
+)
+
+// Decoded is what a batch handler's Decode makes of one record.
+type Decoded[T any] struct {
+	// Value is what Handle receives when Skip and Err are empty.
+	Value T
+	// Skip acknowledges the record without handling it, counted under
+	// this reason (a tombstone, a heartbeat).
+	Skip string
+	// Err sends the record to the poison queue with this reason.
+	Err error
+	// CorrelationID, EventID and EventType go on every log line about the
+	// record and on its poisoned copy.
+	CorrelationID string
+	EventID       string
+	EventType     string
+}
+
+// BatchHandler consumes Topic from Subscriber, a *kafka.BatchSubscriber,
+// one batch of a partition's records at a time.
+//
+// Every record is decoded on its own: one that cannot be goes to the poison
+// queue alone, with the reason, and the rest of the batch goes on. Handle
+// then gets the batch's values in offset order. A transient error retries
+// the whole batch with capped backoff, for as long as it takes; a permanent
+// one (an invalid event) makes the router handle the batch's values one by
+// one, so that only the values that fail on their own are poisoned. So
+// Handle must be idempotent: values it already applied come again.
+type BatchHandler[T any] struct {
+	Name       string
+	Topic      string
+	Subscriber message.Subscriber
+	Decode     func(kafka.Record) Decoded[T]
+	Handle     func(ctx context.Context, values []T) error
+}
+
+// Handler is a handler the router runs (a BatchHandler of any type).
+type Handler interface {
+	addTo(r *Router) error
+}
+
+// Metric names the batch handlers count in, labelled by handler.
+const (
+	// Batches counts batches handled.
+	Batches = "batches_total"
+	// BatchRecords counts the records of those batches: divided by
+	// Batches it is the mean batch size.
+	BatchRecords = "batch_records_total"
+)
+
+func (h BatchHandler[T]) addTo(r *Router) error {
+	if h.Name == "" || h.Topic == "" || h.Subscriber == nil || h.Decode == nil || h.Handle == nil {
+		return fmt.Errorf("router: batch handler %q: name, topic, subscriber, decode and handle are required", h.Name)
+	}
+	r.router.AddConsumerHandler(h.Name, h.Topic, h.Subscriber, func(msg *message.Message) error {
+		return h.process(r, msg)
+	})
+	return nil
+}
+
+// item is one decoded record of a batch.
+type item[T any] struct {
+	rec kafka.Record
+	dec Decoded[T]
+}
+
+func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
+	batch, ok := kafka.BatchFromMessage(msg)
+	if !ok {
+		// A wiring bug (not a BatchSubscriber): nothing here can fix it.
+		return fmt.Errorf("router: handler %s: message %s carries no batch", h.Name, msg.UUID)
+	}
+	ctx := logging.WithAttrs(msg.Context(), slog.String("handler", h.Name),
+		slog.Int("partition", int(batch.Partition)),
+		slog.Int64("first_offset", batch.FirstOffset()), slog.Int64("last_offset", batch.LastOffset()))
+	r.counters.Inc(Batches, "handler", h.Name)
+	r.counters.Add(BatchRecords, int64(len(batch.Records)), "handler", h.Name)
+
+	var items []item[T]
+	for _, rec := range batch.Records {
+		d := h.decode(rec)
+		switch {
+		case d.Err != nil:
+			if err := r.poisonRecord(ctx, h.Name, rec, d.CorrelationID, d.EventID, d.EventType, d.Err); err != nil {
+				return err
+			}
+		case d.Skip != "":
+			r.counters.Inc(metrics.MessagesSkipped, "handler", h.Name, "reason", d.Skip)
+			r.logger.DebugContext(ctx, "record skipped", slog.String("reason", d.Skip), slog.Int64("offset", rec.Offset))
+		default:
+			items = append(items, item[T]{rec: rec, dec: d})
+		}
+	}
+	if len(items) == 0 {
+		return nil
+	}
+
+	err := r.attempt(ctx, h.Name, func(ctx context.Context) error { return h.Handle(ctx, values(items)) })
+	if err == nil {
+		r.counters.Add(metrics.MessagesProcessed, int64(len(items)), "handler", h.Name)
+		return nil
+	}
+	if !fault.IsPermanent(err) {
+		return err
+	}
+	if len(items) == 1 {
+		// The value has been tried alone already: trying it again would
+		// only repeat the failure (and a panic PanicAttempts more times).
+		it := items[0]
+		return r.poisonRecord(ctx, h.Name, it.rec, it.dec.CorrelationID, it.dec.EventID, it.dec.EventType, err)
+	}
+	r.logger.WarnContext(ctx, "batch failed permanently; handling its records one by one to find the bad ones",
+		slog.Int("records", len(items)), slog.String("error", firstLine(err)))
+	for _, it := range items {
+		err := r.attempt(eventContext(ctx, it.dec), h.Name, func(ctx context.Context) error {
+			return h.Handle(ctx, []T{it.dec.Value})
+		})
+		switch {
+		case err == nil:
+			r.counters.Inc(metrics.MessagesProcessed, "handler", h.Name)
+		case fault.IsPermanent(err):
+			if err := r.poisonRecord(ctx, h.Name, it.rec, it.dec.CorrelationID, it.dec.EventID, it.dec.EventType, err); err != nil {
+				return err
+			}
+		default:
+			return err
+		}
+	}
+	return nil
+}
+
+// decode runs Decode, turning a panic into a reason to poison the record.
+func (h BatchHandler[T]) decode(rec kafka.Record) (d Decoded[T]) {
+	defer func() {
+		if p := recover(); p != nil {
+			d = Decoded[T]{Err: fault.Permanentf("decoding panicked: %v", p)}
+		}
+	}()
+	d = h.Decode(rec)
+	if d.Err != nil {
+		d.Err = fault.Permanent(d.Err)
+	}
+	if d.CorrelationID == "" {
+		d.CorrelationID = recordCorrelationID(rec)
+	}
+	return d
+}
+
+func values[T any](items []item[T]) []T {
+	vs := make([]T, len(items))
+	for i, it := range items {
+		vs[i] = it.dec.Value
+	}
+	return vs
+}
+
+// eventContext labels log lines with one record's correlation and event.
+func eventContext[T any](ctx context.Context, d Decoded[T]) context.Context {
+	attrs := []slog.Attr{slog.String("correlation_id", d.CorrelationID)}
+	if d.EventID != "" {
+		attrs = append(attrs, slog.String("event_id", d.EventID))
+	}
+	if d.EventType != "" {
+		attrs = append(attrs, slog.String("event_type", d.EventType))
+	}
+	return logging.WithAttrs(ctx, attrs...)
+}
+
+// Correlation header names a record may carry.
+const (
+	CorrelationIDKey     = "correlation_id"
+	correlationHeaderAlt = "X-Correlation-ID"
+	EventIDKey           = "event_id"
+	EventTypeKey         = "event_type"
+)
+
+// recordCorrelationID is the record's correlation header or, without one,
+// its position: the record is then the root of its own chain.
+func recordCorrelationID(rec kafka.Record) string {
+	for _, k := range []string{CorrelationIDKey, correlationHeaderAlt} {
+		if v := rec.Headers[k]; v != "" {
+			return v
+		}
+	}
+	return rec.Topic + "/" + strconv.Itoa(int(rec.Partition)) + "/" + strconv.FormatInt(rec.Offset, 10)
+}

@@ -1,0 +1,77 @@
+package router
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+
+	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+	"github.com/ThreeDotsLabs/watermill/message"
+	wmiddleware "github.com/ThreeDotsLabs/watermill/message/router/middleware"
+
+	"github.com/activityapp/event-processor/shared/kafka"
+	"github.com/activityapp/event-processor/shared/logging"
+	"github.com/activityapp/event-processor/shared/metrics"
+)
+
+// PoisonedSubscriber is what poisoned records name as their subscriber.
+const PoisonedSubscriber = "kafka"
+
+// poisonRecord publishes rec to the poison topic with Watermill's
+// reason_poisoned, topic_poisoned, handler_poisoned and subscriber_poisoned
+// metadata, its original key, headers and position, and the correlation
+// and event it carried. A failing publish is retried like any transient
+// error; once shutdown has begun nothing is poisoned (a failure then says
+// nothing about the record) and the batch is left for redelivery.
+func (r *Router) poisonRecord(ctx context.Context, handler string, rec kafka.Record, correlationID, eventID, eventType string, reason error) error {
+	ctx = logging.WithAttrs(ctx, slog.String("correlation_id", correlationID), slog.Int64("offset", rec.Offset))
+	select {
+	case <-r.closing:
+		return fmt.Errorf("%w (record %d: %v)", ErrShuttingDown, rec.Offset, reason)
+	default:
+	}
+	msg := poisonMessage(handler, rec, correlationID, eventID, eventType, reason)
+	err := r.attempt(ctx, handler, func(context.Context) error {
+		return r.poison.Publish(r.cfg.PoisonTopic, msg)
+	})
+	if err != nil {
+		return fmt.Errorf("router: poisoning record %d: %w", rec.Offset, err)
+	}
+	r.counters.Inc(metrics.MessagesPoisoned, "handler", handler)
+	r.logger.ErrorContext(ctx, "record sent to poison queue", slog.String("poison_topic", r.cfg.PoisonTopic),
+		slog.String("event_id", eventID), slog.String("event_type", eventType), slog.String("reason", firstLine(reason)))
+	return nil
+}
+
+func poisonMessage(handler string, rec kafka.Record, correlationID, eventID, eventType string, reason error) *message.Message {
+	uuid := rec.Headers[wkafka.UUIDHeaderKey]
+	if uuid == "" {
+		uuid = rec.Topic + "/" + strconv.Itoa(int(rec.Partition)) + "/" + strconv.FormatInt(rec.Offset, 10)
+	}
+	msg := message.NewMessage(uuid, rec.Value)
+	for k, v := range rec.Headers {
+		msg.Metadata.Set(k, v)
+	}
+	if rec.Key != nil {
+		msg.Metadata.Set(kafka.MetadataKey, string(rec.Key))
+	}
+	if rec.Value == nil {
+		msg.Metadata.Set(kafka.MetadataNullValue, "true")
+	}
+	msg.Metadata.Set(kafka.MetadataTopic, rec.Topic)
+	msg.Metadata.Set(kafka.MetadataPartition, strconv.Itoa(int(rec.Partition)))
+	msg.Metadata.Set(kafka.MetadataOffset, strconv.FormatInt(rec.Offset, 10))
+	msg.Metadata.Set(CorrelationIDKey, correlationID)
+	if eventID != "" {
+		msg.Metadata.Set(EventIDKey, eventID)
+	}
+	if eventType != "" {
+		msg.Metadata.Set(EventTypeKey, eventType)
+	}
+	msg.Metadata.Set(wmiddleware.ReasonForPoisonedKey, reason.Error())
+	msg.Metadata.Set(wmiddleware.PoisonedTopicKey, rec.Topic)
+	msg.Metadata.Set(wmiddleware.PoisonedHandlerKey, handler)
+	msg.Metadata.Set(wmiddleware.PoisonedSubscriberKey, PoisonedSubscriber)
+	return msg
+}
