@@ -5,9 +5,9 @@ package main
 import (
 	"os"
 
-	"github.com/activityapp/event-processor/shared/app"
+	"github.com/activityapp/event-processor/shared/service"
 )
 
 func main() {
-	os.Exit(app.Main("activity-projector", initRunner))
+	os.Exit(service.Main("activity-projector", initRunner))
 }

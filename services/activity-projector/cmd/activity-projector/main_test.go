@@ -13,18 +13,18 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"github.com/activityapp/event-processor/shared/app"
-	"github.com/activityapp/event-processor/shared/app/apptest"
 	"github.com/activityapp/event-processor/shared/debezium/debeziumtest"
 	"github.com/activityapp/event-processor/shared/events"
 	"github.com/activityapp/event-processor/shared/outbox"
+	"github.com/activityapp/event-processor/shared/service"
+	"github.com/activityapp/event-processor/shared/service/servicetest"
 	"github.com/activityapp/event-processor/testkit/mongotest"
 
 	"github.com/activityapp/event-processor/services/activity-projector/internal/adapters"
 	"github.com/activityapp/event-processor/services/activity-projector/internal/domain/activity"
 )
 
-const service = "activity-projector"
+const serviceName = "activity-projector"
 
 // starts has sub-millisecond digits and a zone: payload times may carry
 // nanoseconds; the read model keeps milliseconds in UTC.
@@ -35,21 +35,21 @@ func TestMain(m *testing.M) {
 }
 
 // projector is the wired activity-projector on its own Kafka and database.
-type projector struct{ *apptest.Service }
+type projector struct{ *servicetest.Service }
 
 func startProjector(t *testing.T) projector {
-	return projector{apptest.Start(t, service, initRunner, apptest.Options{})}
+	return projector{servicetest.Start(t, serviceName, initRunner, servicetest.Options{})}
 }
 
 func (p projector) documents(t *testing.T) map[string]bson.M {
-	return apptest.Documents(t, p.DB, adapters.ActivitiesCollection)
+	return servicetest.Documents(t, p.DB, adapters.ActivitiesCollection)
 }
 
 // aggregate writes one activity's events.
-type aggregate struct{ *apptest.Aggregate }
+type aggregate struct{ *servicetest.Aggregate }
 
 func newActivity(id string) aggregate {
-	return aggregate{&apptest.Aggregate{ID: id, Type: events.AggregateActivity}}
+	return aggregate{&servicetest.Aggregate{ID: id, Type: events.AggregateActivity}}
 }
 
 func (a aggregate) created(t *testing.T, p events.ActivityCreatedV1) outbox.Event {
@@ -89,8 +89,8 @@ func versions(d bson.M, set bson.M) bson.M {
 
 func TestProjectsEveryEventType(t *testing.T) {
 	p := startProjector(t)
-	run := newActivity(apptest.UUID(1))
-	creator, ann, ben := apptest.UUID(100), apptest.UUID(101), apptest.UUID(102)
+	run := newActivity(servicetest.UUID(1))
+	creator, ann, ben := servicetest.UUID(100), servicetest.UUID(101), servicetest.UUID(102)
 
 	p.Produce(t, run.created(t, events.ActivityCreatedV1{
 		CreatorID: creator, Title: "Morning run", Description: "5k easy", Category: "running",
@@ -102,7 +102,7 @@ func TestProjectsEveryEventType(t *testing.T) {
 		"creator_id": creator, "title": "Morning run", "description": "5k easy", "category": "running",
 		"location": "Hyde Park", "starts_at": date(time.Date(2026, 12, 5, 18, 30, 0, 987_000_000, time.UTC)),
 		"max_participants": int32(10), "status": "scheduled", "cancelled_at": nil,
-		"created_at": date(apptest.At(1)), "updated_at": date(apptest.At(1)),
+		"created_at": date(servicetest.At(1)), "updated_at": date(servicetest.At(1)),
 		"participants": bson.A{}, "participant_count": int32(0), "members": bson.A{},
 		"version": int64(1),
 		"field_versions": bson.M{
@@ -113,11 +113,11 @@ func TestProjectsEveryEventType(t *testing.T) {
 	}
 	require.Equal(t, map[string]bson.M{run.ID: created}, p.documents(t), "after ActivityCreated")
 
-	p.Produce(t, run.updated(t, events.ActivityUpdatedV1{Title: apptest.Ptr("Long run"), Location: apptest.Ptr(""), MaxParticipants: apptest.Ptr(0)}))
+	p.Produce(t, run.updated(t, events.ActivityUpdatedV1{Title: servicetest.Ptr("Long run"), Location: servicetest.Ptr(""), MaxParticipants: servicetest.Ptr(0)}))
 	p.WaitProcessed(t)
 	updated := clone(created, bson.M{
 		"_rev": int64(2), "title": "Long run", "location": "", "max_participants": int32(0),
-		"updated_at": date(apptest.At(2)), "version": int64(2),
+		"updated_at": date(servicetest.At(2)), "version": int64(2),
 		"field_versions": versions(created, bson.M{"title": int64(2), "location": int64(2), "max_participants": int64(2)}),
 	})
 	require.Equal(t, map[string]bson.M{run.ID: updated}, p.documents(t), "after ActivityUpdated")
@@ -125,53 +125,56 @@ func TestProjectsEveryEventType(t *testing.T) {
 	p.Produce(t, run.joined(t, ben), run.joined(t, ann))
 	p.WaitProcessed(t)
 	joined := clone(updated, bson.M{
-		"_rev": int64(4), "updated_at": date(apptest.At(4)), "version": int64(4),
+		"_rev": int64(4), "updated_at": date(servicetest.At(4)), "version": int64(4),
 		"participants": bson.A{
-			bson.M{"user_id": ben, "joined_at": date(apptest.At(3))},
-			bson.M{"user_id": ann, "joined_at": date(apptest.At(4))},
+			bson.M{"user_id": ben, "joined_at": date(servicetest.At(3))},
+			bson.M{"user_id": ann, "joined_at": date(servicetest.At(4))},
 		},
 		"participant_count": int32(2),
 		"members": bson.A{
-			bson.M{"user_id": ann, "joined": true, "at": date(apptest.At(4)), "version": int64(4)},
-			bson.M{"user_id": ben, "joined": true, "at": date(apptest.At(3)), "version": int64(3)},
+			bson.M{"user_id": ann, "joined": true, "at": date(servicetest.At(4)), "version": int64(4)},
+			bson.M{"user_id": ben, "joined": true, "at": date(servicetest.At(3)), "version": int64(3)},
 		},
 	})
-	require.Equal(t, map[string]bson.M{run.ID: joined}, p.documents(t), "after ParticipantJoined")
+	require.Equal(t, servicetest.Without(map[string]bson.M{run.ID: joined}, "_rev"), servicetest.Without(p.documents(t), "_rev"),
+		"after ParticipantJoined (events produced together are written together: _rev depends on batching)")
 
 	p.Produce(t, run.left(t, ben))
 	p.WaitProcessed(t)
 	left := clone(joined, bson.M{
-		"_rev": int64(5), "updated_at": date(apptest.At(5)), "version": int64(5),
-		"participants":      bson.A{bson.M{"user_id": ann, "joined_at": date(apptest.At(4))}},
+		"_rev": int64(5), "updated_at": date(servicetest.At(5)), "version": int64(5),
+		"participants":      bson.A{bson.M{"user_id": ann, "joined_at": date(servicetest.At(4))}},
 		"participant_count": int32(1),
 		"members": bson.A{
-			bson.M{"user_id": ann, "joined": true, "at": date(apptest.At(4)), "version": int64(4)},
-			bson.M{"user_id": ben, "joined": false, "at": date(apptest.At(5)), "version": int64(5)},
+			bson.M{"user_id": ann, "joined": true, "at": date(servicetest.At(4)), "version": int64(4)},
+			bson.M{"user_id": ben, "joined": false, "at": date(servicetest.At(5)), "version": int64(5)},
 		},
 	})
-	require.Equal(t, map[string]bson.M{run.ID: left}, p.documents(t), "after ParticipantLeft")
+	require.Equal(t, servicetest.Without(map[string]bson.M{run.ID: left}, "_rev"), servicetest.Without(p.documents(t), "_rev"),
+		"after ParticipantLeft (events produced together are written together: _rev depends on batching)")
 
 	p.Produce(t, run.cancelled(t, "rain"))
 	p.WaitProcessed(t)
 	cancelled := clone(left, bson.M{
-		"_rev": int64(6), "updated_at": date(apptest.At(6)), "version": int64(6),
-		"status": "cancelled", "cancelled_at": date(apptest.At(6)), "cancel_reason": "rain",
+		"_rev": int64(6), "updated_at": date(servicetest.At(6)), "version": int64(6),
+		"status": "cancelled", "cancelled_at": date(servicetest.At(6)), "cancel_reason": "rain",
 		"field_versions": versions(left, bson.M{"status": int64(6)}),
 	})
-	require.Equal(t, map[string]bson.M{run.ID: cancelled}, p.documents(t), "after ActivityCancelled")
+	require.Equal(t, servicetest.Without(map[string]bson.M{run.ID: cancelled}, "_rev"), servicetest.Without(p.documents(t), "_rev"),
+		"after ActivityCancelled (events produced together are written together: _rev depends on batching)")
 }
 
 // A restarted projector starts on the database its predecessor set up
 // (its indexes exist already) and carries on where it stopped.
 func TestRestartedProjectorCarriesOn(t *testing.T) {
 	p := startProjector(t)
-	run := newActivity(apptest.UUID(1))
-	p.Produce(t, run.created(t, events.ActivityCreatedV1{CreatorID: apptest.UUID(100), Title: "Run", Category: "running", StartsAt: starts}))
+	run := newActivity(servicetest.UUID(1))
+	p.Produce(t, run.created(t, events.ActivityCreatedV1{CreatorID: servicetest.UUID(100), Title: "Run", Category: "running", StartsAt: starts}))
 	p.WaitProcessed(t)
 	p.Restart(t) // a first restart, with nothing to do
 	p.Restart(t)
 
-	p.Produce(t, run.joined(t, apptest.UUID(101)))
+	p.Produce(t, run.joined(t, servicetest.UUID(101)))
 	p.WaitProcessed(t)
 	p.Stop()
 	doc := p.documents(t)[run.ID]
@@ -184,14 +187,14 @@ func TestDuplicatesChangeNothing(t *testing.T) {
 	p := startProjector(t)
 	var stream []outbox.Event
 	for i := range 3 {
-		a := newActivity(apptest.UUID(i + 1))
+		a := newActivity(servicetest.UUID(i + 1))
 		stream = append(stream,
 			a.created(t, events.ActivityCreatedV1{
-				CreatorID: apptest.UUID(100), Title: fmt.Sprintf("Activity %d", i), Category: "yoga", StartsAt: starts,
+				CreatorID: servicetest.UUID(100), Title: fmt.Sprintf("Activity %d", i), Category: "yoga", StartsAt: starts,
 			}),
-			a.joined(t, apptest.UUID(101)),
-			a.joined(t, apptest.UUID(102)),
-			a.left(t, apptest.UUID(101)),
+			a.joined(t, servicetest.UUID(101)),
+			a.joined(t, servicetest.UUID(102)),
+			a.left(t, servicetest.UUID(101)),
 		)
 		if i == 0 {
 			stream = append(stream, a.cancelled(t, ""))
@@ -201,7 +204,7 @@ func TestDuplicatesChangeNothing(t *testing.T) {
 	p.WaitProcessed(t)
 	first := p.documents(t)
 	require.Len(t, first, 3)
-	require.Equal(t, model(t, stream), apptest.Without(first, "_rev"))
+	require.Equal(t, model(t, stream), servicetest.Without(first, "_rev"))
 
 	p.Produce(t, stream...)
 	p.WaitProcessed(t)
@@ -210,19 +213,19 @@ func TestDuplicatesChangeNothing(t *testing.T) {
 
 func TestOutOfOrderDeliveryNewerStateWins(t *testing.T) {
 	p := startProjector(t)
-	run, swim := newActivity(apptest.UUID(1)), newActivity(apptest.UUID(2))
-	creator, ann, ben := apptest.UUID(100), apptest.UUID(101), apptest.UUID(102)
+	run, swim := newActivity(servicetest.UUID(1)), newActivity(servicetest.UUID(2))
+	creator, ann, ben := servicetest.UUID(100), servicetest.UUID(101), servicetest.UUID(102)
 
 	runEvents := []outbox.Event{
 		run.created(t, events.ActivityCreatedV1{
 			CreatorID: creator, Title: "Run", Description: "easy", Category: "running", Location: "Park",
 			StartsAt: starts, MaxParticipants: 8,
 		}),
-		run.updated(t, events.ActivityUpdatedV1{Title: apptest.Ptr("Tempo run"), Location: apptest.Ptr("Track")}),
+		run.updated(t, events.ActivityUpdatedV1{Title: servicetest.Ptr("Tempo run"), Location: servicetest.Ptr("Track")}),
 		run.joined(t, ann),
 		run.left(t, ann),
 		run.joined(t, ben),
-		run.updated(t, events.ActivityUpdatedV1{Title: apptest.Ptr("Race")}),
+		run.updated(t, events.ActivityUpdatedV1{Title: servicetest.Ptr("Race")}),
 	}
 	swimEvents := []outbox.Event{
 		swim.created(t, events.ActivityCreatedV1{CreatorID: creator, Title: "Swim", Category: "swimming", StartsAt: starts}),
@@ -238,16 +241,16 @@ func TestOutOfOrderDeliveryNewerStateWins(t *testing.T) {
 	startsUTC := date(time.Date(2026, 12, 5, 18, 30, 0, 987_000_000, time.UTC))
 	assert.Equal(t, map[string]bson.M{
 		run.ID: {
-			"_id": run.ID, "_rev": int64(5), // ann's join, older than her leave, wrote nothing
+			"_id":        run.ID,
 			"creator_id": creator, "title": "Race", "description": "easy", "category": "running",
 			"location": "Track", "starts_at": startsUTC, "max_participants": int32(8),
 			"status": "scheduled", "cancelled_at": nil,
-			"created_at": date(apptest.At(1)), "updated_at": date(apptest.At(6)),
-			"participants":      bson.A{bson.M{"user_id": ben, "joined_at": date(apptest.At(5))}},
+			"created_at": date(servicetest.At(1)), "updated_at": date(servicetest.At(6)),
+			"participants":      bson.A{bson.M{"user_id": ben, "joined_at": date(servicetest.At(5))}},
 			"participant_count": int32(1),
 			"members": bson.A{
-				bson.M{"user_id": ann, "joined": false, "at": date(apptest.At(4)), "version": int64(4)},
-				bson.M{"user_id": ben, "joined": true, "at": date(apptest.At(5)), "version": int64(5)},
+				bson.M{"user_id": ann, "joined": false, "at": date(servicetest.At(4)), "version": int64(4)},
+				bson.M{"user_id": ben, "joined": true, "at": date(servicetest.At(5)), "version": int64(5)},
 			},
 			"version": int64(6),
 			"field_versions": bson.M{
@@ -257,15 +260,15 @@ func TestOutOfOrderDeliveryNewerStateWins(t *testing.T) {
 			},
 		},
 		swim.ID: {
-			"_id": swim.ID, "_rev": int64(3),
+			"_id":        swim.ID,
 			"creator_id": creator, "title": "Swim", "description": "", "category": "swimming",
 			"location": "", "starts_at": startsUTC, "max_participants": int32(0),
-			"status": "cancelled", "cancelled_at": date(apptest.At(3)), "cancel_reason": "closed",
-			"created_at": date(apptest.At(1)), "updated_at": date(apptest.At(3)),
-			"participants":      bson.A{bson.M{"user_id": ann, "joined_at": date(apptest.At(2))}},
+			"status": "cancelled", "cancelled_at": date(servicetest.At(3)), "cancel_reason": "closed",
+			"created_at": date(servicetest.At(1)), "updated_at": date(servicetest.At(3)),
+			"participants":      bson.A{bson.M{"user_id": ann, "joined_at": date(servicetest.At(2))}},
 			"participant_count": int32(1),
 			"members": bson.A{
-				bson.M{"user_id": ann, "joined": true, "at": date(apptest.At(2)), "version": int64(2)},
+				bson.M{"user_id": ann, "joined": true, "at": date(servicetest.At(2)), "version": int64(2)},
 			},
 			"version": int64(3),
 			"field_versions": bson.M{
@@ -274,32 +277,32 @@ func TestOutOfOrderDeliveryNewerStateWins(t *testing.T) {
 				"created_at": int64(1),
 			},
 		},
-	}, p.documents(t), "the newest write wins per field and per member; older events fill the rest; a late create cannot reschedule")
+	}, servicetest.Without(p.documents(t), "_rev"), "the newest write wins per field and per member; older events fill the rest; a late create cannot reschedule")
 }
 
 // projection is this service's read model for the shared scenarios.
-var projection = apptest.Projection{
-	Start:     func(t *testing.T) *apptest.Service { return startProjector(t).Service },
-	Documents: func(t *testing.T, s *apptest.Service) map[string]bson.M { return projector{s}.documents(t) },
+var projection = servicetest.Projection{
+	Start:     func(t *testing.T) *servicetest.Service { return startProjector(t).Service },
+	Documents: func(t *testing.T, s *servicetest.Service) map[string]bson.M { return projector{s}.documents(t) },
 	Streams:   randomStreams,
 	Model:     model,
 }
 
 func TestConcurrentDeliveryFromAllPartitions(t *testing.T) {
-	apptest.CheckConcurrentDelivery(t, projection, 5)
+	servicetest.CheckConcurrentDelivery(t, projection, 5)
 }
 
 // Replaying the same events into a fresh read model, in another order that
 // keeps each aggregate's events in order, every event twice, gives
 // identical documents: the read model depends on the events only.
 func TestReplayIntoFreshReadModelGivesIdenticalDocuments(t *testing.T) {
-	apptest.CheckReplay(t, projection, 7)
+	servicetest.CheckReplay(t, projection, 7)
 }
 
 func TestInvalidRecordsGoToThePoisonQueue(t *testing.T) {
 	p := startProjector(t)
-	run, swim, yoga := newActivity(apptest.UUID(1)), newActivity(apptest.UUID(2)), newActivity(apptest.UUID(3))
-	creator, ann := apptest.UUID(100), apptest.UUID(101)
+	run, swim, yoga := newActivity(servicetest.UUID(1)), newActivity(servicetest.UUID(2)), newActivity(servicetest.UUID(3))
+	creator, ann := servicetest.UUID(100), servicetest.UUID(101)
 	valid := events.ActivityCreatedV1{CreatorID: creator, Title: "Run", Category: "running", StartsAt: starts}
 
 	// run: a record that is no JSON at all, then its creation.
@@ -321,16 +324,16 @@ func TestInvalidRecordsGoToThePoisonQueue(t *testing.T) {
 
 	p.WaitProcessed(t)
 
-	p.ExpectPoisoned(t, app.OutboxHandler(service),
-		apptest.Poison{Key: runKey, Value: []byte("not json"), Reason: "not JSON"},
-		apptest.Poison{Key: debeziumtest.Key(swimInvalid), Value: debeziumtest.Envelope(swimInvalid), Reason: "does not match aggregate_id"},
-		apptest.Poison{Key: debeziumtest.Key(yogaFuture), Value: debeziumtest.Envelope(yogaFuture), Reason: "schema_version"},
+	p.ExpectPoisoned(t, service.OutboxHandlerName(serviceName),
+		servicetest.Poison{Key: runKey, Value: []byte("not json"), Reason: "not JSON"},
+		servicetest.Poison{Key: debeziumtest.Key(swimInvalid), Value: debeziumtest.Envelope(swimInvalid), Reason: "does not match aggregate_id"},
+		servicetest.Poison{Key: debeziumtest.Key(yogaFuture), Value: debeziumtest.Envelope(yogaFuture), Reason: "schema_version"},
 	)
 
 	docs := p.documents(t)
 	require.Len(t, docs, 3, "the events after each bad record were projected")
 	assert.Equal(t, "Run", docs[run.ID]["title"])
-	assert.Equal(t, bson.A{bson.M{"user_id": ann, "joined_at": date(apptest.At(2))}}, docs[swim.ID]["participants"],
+	assert.Equal(t, bson.A{bson.M{"user_id": ann, "joined_at": date(servicetest.At(2))}}, docs[swim.ID]["participants"],
 		"only the valid join")
 	assert.Equal(t, bson.A{}, docs[yoga.ID]["members"], "the unknown schema version wrote nothing")
 	assert.Equal(t, "Run", docs[yoga.ID]["title"])
@@ -352,7 +355,7 @@ func randomStreams(t *testing.T, r *rand.Rand, n, perActivity int) [][]outbox.Ev
 		return starts.Add(time.Duration(r.IntN(30*24*3600)) * time.Second).Add(time.Duration(r.IntN(1e9)))
 	}
 	categories := []string{"running", "yoga", "chess", "climbing"}
-	pool := []string{apptest.UUID(101), apptest.UUID(102), apptest.UUID(103), apptest.UUID(104), apptest.UUID(105)}
+	pool := []string{servicetest.UUID(101), servicetest.UUID(102), servicetest.UUID(103), servicetest.UUID(104), servicetest.UUID(105)}
 
 	streams := make([][]outbox.Event, n)
 	for i := range streams {
@@ -377,22 +380,22 @@ func randomStreams(t *testing.T, r *rand.Rand, n, perActivity int) [][]outbox.Ev
 				for p.Title == nil && p.Description == nil && p.Category == nil && p.Location == nil &&
 					p.StartsAt == nil && p.MaxParticipants == nil {
 					if r.IntN(3) == 0 {
-						p.Title = apptest.Ptr(word("Title"))
+						p.Title = servicetest.Ptr(word("Title"))
 					}
 					if r.IntN(3) == 0 {
-						p.Description = apptest.Ptr(maybe(word("Description")))
+						p.Description = servicetest.Ptr(maybe(word("Description")))
 					}
 					if r.IntN(4) == 0 {
-						p.Category = apptest.Ptr(categories[r.IntN(len(categories))])
+						p.Category = servicetest.Ptr(categories[r.IntN(len(categories))])
 					}
 					if r.IntN(3) == 0 {
-						p.Location = apptest.Ptr(maybe(word("Location")))
+						p.Location = servicetest.Ptr(maybe(word("Location")))
 					}
 					if r.IntN(4) == 0 {
-						p.StartsAt = apptest.Ptr(startsAt())
+						p.StartsAt = servicetest.Ptr(startsAt())
 					}
 					if r.IntN(4) == 0 {
-						p.MaxParticipants = apptest.Ptr(r.IntN(4) * 5)
+						p.MaxParticipants = servicetest.Ptr(r.IntN(4) * 5)
 					}
 				}
 				s = append(s, a.updated(t, p))

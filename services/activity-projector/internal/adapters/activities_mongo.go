@@ -15,6 +15,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/activityapp/event-processor/shared/metrics"
 	"github.com/activityapp/event-processor/shared/projection"
 	"github.com/activityapp/event-processor/shared/readmodel"
 
@@ -72,7 +73,7 @@ type memberDocument struct {
 
 // NewActivitiesMongoRepository returns the repository and creates its
 // indexes.
-func NewActivitiesMongoRepository(ctx context.Context, db *mongo.Database) (*ActivitiesMongoRepository, error) {
+func NewActivitiesMongoRepository(ctx context.Context, db *mongo.Database, counters *metrics.Counters) (*ActivitiesMongoRepository, error) {
 	coll := db.Collection(ActivitiesCollection)
 	// One index per command: FerretDB v1.24 panics (and drops the
 	// connection) on a createIndexes command naming two or more indexes
@@ -86,7 +87,7 @@ func NewActivitiesMongoRepository(ctx context.Context, db *mongo.Database) (*Act
 			return nil, err
 		}
 	}
-	return readmodel.NewRepository(readmodel.NewStore[activityDocument](coll), activityToDomain, activityFromDomain), nil
+	return readmodel.NewRepository(readmodel.NewStore[activityDocument](coll, readmodel.WithCounters(counters)), activityToDomain, activityFromDomain), nil
 }
 
 // NewActivitiesMemoryRepository returns an empty in-memory repository.

@@ -22,7 +22,7 @@ func member(userID string, joined bool, at time.Time, version int64) bson.M {
 // promises readers: participants earliest first (ties by user id), members
 // sorted by user id.
 func TestMongoActivityDocumentShape(t *testing.T) {
-	docs := readmodeltest.Stored(t, adapters.NewActivitiesMongoRepository, adapters.ActivitiesCollection, map[string]activity.Activity{
+	docs := readmodeltest.Stored(t, newMongoRepository, adapters.ActivitiesCollection, map[string]activity.Activity{
 		"scheduled": scheduledActivity("scheduled"), "cancelled": cancelledActivity("cancelled"),
 		"partial": partialActivity("partial"),
 	})
@@ -71,7 +71,7 @@ func TestMongoActivityDocumentShape(t *testing.T) {
 // The repository indexes an activity's creator, its participants, and
 // its status with its start for listings of what is coming up.
 func TestMongoRepositoryCreatesItsIndexes(t *testing.T) {
-	readmodeltest.CheckIndexes(t, adapters.NewActivitiesMongoRepository, adapters.ActivitiesCollection, map[string]bson.D{
+	readmodeltest.CheckIndexes(t, newMongoRepository, adapters.ActivitiesCollection, map[string]bson.D{
 		"creator_id":           {{Key: "creator_id", Value: int32(1)}},
 		"status_starts_at":     {{Key: "status", Value: int32(1)}, {Key: "starts_at", Value: int32(1)}},
 		"participants_user_id": {{Key: "participants.user_id", Value: int32(1)}},

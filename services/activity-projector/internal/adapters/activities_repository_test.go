@@ -126,5 +126,5 @@ func TestMemoryRepository(t *testing.T) {
 }
 
 func TestMongoRepository(t *testing.T) {
-	readmodeltest.Run(t, activitiesContract(readmodeltest.Mongo[activity.Activity](adapters.NewActivitiesMongoRepository)))
+	readmodeltest.Run(t, activitiesContract(readmodeltest.Mongo[activity.Activity](newMongoRepository)))
 }

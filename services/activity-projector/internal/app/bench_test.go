@@ -1,9 +1,10 @@
 package app_test
 
-// Benchmark of the activity-projector's application path: payload
-// validation, the domain change and the in-memory repository (no MongoDB,
-// no Kafka). shared/router's BenchmarkConsumerPath measures what comes
-// before it.
+// Benchmarks of the activity-projector's application path: payload
+// validation, the domain change and the repository, in memory and on the
+// MongoDB server TestMain started (FerretDB unless TEST_MONGODB_URI names a
+// real MongoDB), a batch at a time (no Kafka). shared/router's
+// BenchmarkConsumerPath measures what comes before it.
 //
 // Run: go test -run '^$' -bench . ./internal/app/
 
@@ -16,13 +17,16 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/activityapp/event-processor/shared/app/apptest"
 	"github.com/activityapp/event-processor/shared/events"
+	"github.com/activityapp/event-processor/shared/metrics"
 	"github.com/activityapp/event-processor/shared/outbox"
 	"github.com/activityapp/event-processor/shared/registry"
+	"github.com/activityapp/event-processor/shared/service/servicetest"
+	"github.com/activityapp/event-processor/testkit/mongotest"
 
 	"github.com/activityapp/event-processor/services/activity-projector/internal/adapters"
 	"github.com/activityapp/event-processor/services/activity-projector/internal/app"
+	"github.com/activityapp/event-processor/services/activity-projector/internal/domain/activity"
 )
 
 // activityStream is the histories of activities activities, interleaved
@@ -32,45 +36,69 @@ func activityStream(tb testing.TB, activities, members int) []outbox.Event {
 	r := rand.New(rand.NewPCG(1, 2))
 	histories := make([][]outbox.Event, activities)
 	for i := range histories {
-		a := &apptest.Aggregate{ID: apptest.UUID(i + 1), Type: events.AggregateActivity}
+		a := &servicetest.Aggregate{ID: servicetest.UUID(i + 1), Type: events.AggregateActivity}
 		h := []outbox.Event{a.Next(tb, events.ActivityCreated, events.ActivityCreatedV1{
-			ActivityID: a.ID, CreatorID: apptest.UUID(1_000_000), Title: "Morning run", Category: "running",
-			Location: "Hyde Park", StartsAt: apptest.T0.Add(7 * 24 * time.Hour), MaxParticipants: members,
+			ActivityID: a.ID, CreatorID: servicetest.UUID(1_000_000), Title: "Morning run", Category: "running",
+			Location: "Hyde Park", StartsAt: servicetest.T0.Add(7 * 24 * time.Hour), MaxParticipants: members,
 		})}
 		for u := range members {
 			h = append(h, a.Next(tb, events.ParticipantJoined,
-				events.ParticipantJoinedV1{ActivityID: a.ID, UserID: apptest.UUID(2_000_000 + u)}))
+				events.ParticipantJoinedV1{ActivityID: a.ID, UserID: servicetest.UUID(2_000_000 + u)}))
 		}
 		h = append(h, a.Next(tb, events.ActivityUpdated,
-			events.ActivityUpdatedV1{ActivityID: a.ID, Location: apptest.Ptr("Regent's Park")}))
+			events.ActivityUpdatedV1{ActivityID: a.ID, Location: servicetest.Ptr("Regent's Park")}))
 		for u := range members / 2 {
 			h = append(h, a.Next(tb, events.ParticipantLeft,
-				events.ParticipantLeftV1{ActivityID: a.ID, UserID: apptest.UUID(2_000_000 + u)}))
+				events.ParticipantLeftV1{ActivityID: a.ID, UserID: servicetest.UUID(2_000_000 + u)}))
 		}
 		histories[i] = h
 	}
-	return apptest.Interleave(r, histories)
+	return servicetest.Interleave(r, histories)
 }
 
-// BenchmarkProjectActivities projects joins and leaves on a few activities
-// whose members maps grow from 0 to members: ns/op is the average over
-// that growth. The stream starts again on a new repository when it runs
-// out, so every event changes its activity.
-func BenchmarkProjectActivities(b *testing.B) {
+// BenchmarkProjectActivitiesInMemory projects joins and leaves on a few
+// activities whose members grow from 0 to members, in batches of 100:
+// ns/op is the average over that growth. The stream starts again on a new
+// repository when it runs out, so every event changes its activity.
+func BenchmarkProjectActivitiesInMemory(b *testing.B) {
 	for _, members := range []int{10, 100, 1000} {
 		b.Run(fmt.Sprintf("members=%d", members), func(b *testing.B) {
-			benchmarkProjectActivities(b, activityStream(b, 4, members))
+			stream := activityStream(b, 4, members)
+			var repo *adapters.ActivitiesMemoryRepository
+			n := servicetest.Replay(b, stream, 100, func() registry.BatchFunc {
+				repo = adapters.NewActivitiesMemoryRepository()
+				return app.NewProjector(repo).Project
+			})
+			checkLast(b, repo, stream, n)
 		})
 	}
 }
 
-func benchmarkProjectActivities(b *testing.B, stream []outbox.Event) {
-	var repo *adapters.ActivitiesMemoryRepository
-	n := apptest.Replay(b, stream, func() registry.HandlerFunc {
-		repo = adapters.NewActivitiesMemoryRepository()
-		return apptest.Dispatch(app.NewProjector(repo).Registrations())
-	})
+// BenchmarkProjectActivities projects 100 activities of 20 members each
+// into MongoDB in batches of 1 (one event at a time), 10, 100 and 500
+// events: what a partition costs at each batch size, in events/s, store
+// round trips and documents written per event.
+func BenchmarkProjectActivities(b *testing.B) {
+	stream := activityStream(b, 100, 20)
+	for _, size := range []int{1, 10, 100, 500} {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			var repo *adapters.ActivitiesMongoRepository
+			n := servicetest.ReplayStore(b, stream, size, func() (registry.BatchFunc, *metrics.Counters) {
+				counters := metrics.NewCounters()
+				var err error
+				repo, err = adapters.NewActivitiesMongoRepository(context.Background(), mongotest.Database(b), counters)
+				require.NoError(b, err)
+				return app.NewProjector(repo).Project, counters
+			})
+			checkLast(b, repo, stream, n)
+		})
+	}
+}
 
+// checkLast checks that the last of n events handled (the stream starts
+// again when it runs out) was projected.
+func checkLast(b *testing.B, repo activity.Repository, stream []outbox.Event, n int) {
+	b.Helper()
 	last := stream[(n-1)%len(stream)]
 	a, found, err := repo.Get(context.Background(), last.AggregateID)
 	require.NoError(b, err)

@@ -1,6 +1,6 @@
-// Package app holds the activity-projector's use cases: one method per
-// event type, each turning an outbox event into a change of the activities
-// read model.
+// Package app holds the activity-projector's use case: a batch of activity
+// and participation events becomes one change of the activities read model
+// per event, stored together.
 package app
 
 import (
@@ -24,38 +24,22 @@ func NewProjector(activities activity.Repository) *Projector {
 	return &Projector{activities: activities}
 }
 
-// ActivityCreated projects ActivityCreated.
-func (p *Projector) ActivityCreated(ctx context.Context, ev outbox.Event) error {
-	return projection.Project(ctx, p.activities, ev, (*activity.Activity).Create)
+// steps say how each event changes its activity.
+var steps = projection.Steps[activity.Activity]{
+	events.ActivityCreated:   projection.StepOf((*activity.Activity).Create),
+	events.ActivityUpdated:   projection.StepOf((*activity.Activity).Update),
+	events.ActivityCancelled: projection.StepOf((*activity.Activity).Cancel),
+	events.ParticipantJoined: projection.StepOf((*activity.Activity).Join),
+	events.ParticipantLeft:   projection.StepOf((*activity.Activity).Leave),
 }
 
-// ActivityUpdated projects ActivityUpdated.
-func (p *Projector) ActivityUpdated(ctx context.Context, ev outbox.Event) error {
-	return projection.Project(ctx, p.activities, ev, (*activity.Activity).Update)
+// Project projects a batch of events: every activity it touches is written
+// once.
+func (p *Projector) Project(ctx context.Context, evs []outbox.Event) error {
+	return projection.ProjectBatch(ctx, p.activities, steps, evs)
 }
 
-// ActivityCancelled projects ActivityCancelled.
-func (p *Projector) ActivityCancelled(ctx context.Context, ev outbox.Event) error {
-	return projection.Project(ctx, p.activities, ev, (*activity.Activity).Cancel)
-}
-
-// ParticipantJoined projects ParticipantJoined.
-func (p *Projector) ParticipantJoined(ctx context.Context, ev outbox.Event) error {
-	return projection.Project(ctx, p.activities, ev, (*activity.Activity).Join)
-}
-
-// ParticipantLeft projects ParticipantLeft.
-func (p *Projector) ParticipantLeft(ctx context.Context, ev outbox.Event) error {
-	return projection.Project(ctx, p.activities, ev, (*activity.Activity).Leave)
-}
-
-// Registrations are the projector's handlers, all named "activities".
-func (p *Projector) Registrations() []registry.Registration {
-	return []registry.Registration{
-		{EventType: events.ActivityCreated, Name: "activities", Fn: p.ActivityCreated},
-		{EventType: events.ActivityUpdated, Name: "activities", Fn: p.ActivityUpdated},
-		{EventType: events.ActivityCancelled, Name: "activities", Fn: p.ActivityCancelled},
-		{EventType: events.ParticipantJoined, Name: "activities", Fn: p.ParticipantJoined},
-		{EventType: events.ParticipantLeft, Name: "activities", Fn: p.ParticipantLeft},
-	}
+// Handlers is the projector's one handler, "activities".
+func (p *Projector) Handlers() []registry.Handler {
+	return []registry.Handler{{Name: "activities", EventTypes: steps.EventTypes(), Fn: p.Project}}
 }

@@ -104,7 +104,7 @@ func createdActivity() activity.Activity {
 
 func TestActivityCreated(t *testing.T) {
 	p, repo := setup()
-	require.NoError(t, p.ActivityCreated(t.Context(), created(t, 1)))
+	require.NoError(t, one(p)(t.Context(), created(t, 1)))
 	a, found := stored(t, repo)
 	require.True(t, found)
 	assert.Equal(t, createdActivity(), a, "starts_at in UTC, milliseconds")
@@ -112,9 +112,9 @@ func TestActivityCreated(t *testing.T) {
 
 func TestActivityUpdated(t *testing.T) {
 	p, repo := setup()
-	require.NoError(t, p.ActivityCreated(t.Context(), created(t, 1)))
+	require.NoError(t, one(p)(t.Context(), created(t, 1)))
 	newStart := starts.Add(24 * time.Hour)
-	require.NoError(t, p.ActivityUpdated(t.Context(), event(t, events.ActivityUpdated, 2, events.ActivityUpdatedV1{
+	require.NoError(t, one(p)(t.Context(), event(t, events.ActivityUpdated, 2, events.ActivityUpdatedV1{
 		ActivityID: activityID, Title: ptr("Long run"), Description: ptr(""), StartsAt: &newStart, MaxParticipants: ptr(0),
 	})))
 
@@ -130,8 +130,8 @@ func TestActivityUpdated(t *testing.T) {
 
 func TestActivityCancelled(t *testing.T) {
 	p, repo := setup()
-	require.NoError(t, p.ActivityCreated(t.Context(), created(t, 1)))
-	require.NoError(t, p.ActivityCancelled(t.Context(), event(t, events.ActivityCancelled, 2,
+	require.NoError(t, one(p)(t.Context(), created(t, 1)))
+	require.NoError(t, one(p)(t.Context(), event(t, events.ActivityCancelled, 2,
 		events.ActivityCancelledV1{ActivityID: activityID, Reason: "rain"})))
 
 	want := createdActivity()
@@ -144,9 +144,9 @@ func TestActivityCancelled(t *testing.T) {
 
 func TestParticipantJoinedAndLeft(t *testing.T) {
 	p, repo := setup()
-	require.NoError(t, p.ActivityCreated(t.Context(), created(t, 1)))
-	require.NoError(t, p.ParticipantJoined(t.Context(), joined(t, 2, userB)))
-	require.NoError(t, p.ParticipantJoined(t.Context(), joined(t, 3, userA)))
+	require.NoError(t, one(p)(t.Context(), created(t, 1)))
+	require.NoError(t, one(p)(t.Context(), joined(t, 2, userB)))
+	require.NoError(t, one(p)(t.Context(), joined(t, 3, userA)))
 
 	a, _ := stored(t, repo)
 	assert.Equal(t, map[string]activity.Member{
@@ -157,7 +157,7 @@ func TestParticipantJoinedAndLeft(t *testing.T) {
 		a.Participants(), "earliest joiner first")
 	assert.Equal(t, projection.Head{Version: 3, UpdatedAt: ms(at(3))}, a.Head)
 
-	require.NoError(t, p.ParticipantLeft(t.Context(), left(t, 4, userB)))
+	require.NoError(t, one(p)(t.Context(), left(t, 4, userB)))
 	a, _ = stored(t, repo)
 	assert.Equal(t, activity.Member{Joined: false, At: ms(at(4)), Version: 4}, a.Members[userB], "who left stays a member, for order safety")
 	assert.Equal(t, []activity.Participant{{UserID: userA, JoinedAt: ms(at(3))}}, a.Participants())
@@ -171,48 +171,33 @@ func TestParticipantJoinedAndLeft(t *testing.T) {
 
 func TestRedeliveredAndStaleEventsChangeNothing(t *testing.T) {
 	p, repo := setup()
-	require.NoError(t, p.ActivityCreated(t.Context(), created(t, 1)))
-	require.NoError(t, p.ParticipantJoined(t.Context(), joined(t, 2, userA)))
-	require.NoError(t, p.ParticipantLeft(t.Context(), left(t, 4, userA)))
-	require.NoError(t, p.ActivityCancelled(t.Context(), event(t, events.ActivityCancelled, 5,
+	require.NoError(t, one(p)(t.Context(), created(t, 1)))
+	require.NoError(t, one(p)(t.Context(), joined(t, 2, userA)))
+	require.NoError(t, one(p)(t.Context(), left(t, 4, userA)))
+	require.NoError(t, one(p)(t.Context(), event(t, events.ActivityCancelled, 5,
 		events.ActivityCancelledV1{ActivityID: activityID})))
 	want, _ := stored(t, repo)
 
-	require.NoError(t, p.ActivityCreated(t.Context(), created(t, 1)))
-	require.NoError(t, p.ParticipantJoined(t.Context(), joined(t, 2, userA)))
-	require.NoError(t, p.ParticipantJoined(t.Context(), joined(t, 3, userA)), "a late, older join")
+	require.NoError(t, one(p)(t.Context(), created(t, 1)))
+	require.NoError(t, one(p)(t.Context(), joined(t, 2, userA)))
+	require.NoError(t, one(p)(t.Context(), joined(t, 3, userA)), "a late, older join")
 	got, _ := stored(t, repo)
 	assert.Equal(t, want, got, "a late join does not bring a participant back; a late create does not reschedule")
 	assert.Empty(t, got.Participants())
 	assert.Equal(t, activity.StatusCancelled, got.Status)
 }
 
-func TestRegistrations(t *testing.T) {
-	p, repo := setup()
-	byType := map[string]func(context.Context, outbox.Event) error{}
-	for _, r := range p.Registrations() {
-		assert.Equal(t, "activities", r.Name, r.EventType)
-		byType[r.EventType] = r.Fn
-	}
-	require.Len(t, byType, 5)
+func TestHandlers(t *testing.T) {
+	p, _ := setup()
+	hs := p.Handlers()
+	require.Len(t, hs, 1)
+	assert.Equal(t, "activities", hs[0].Name)
+	assert.ElementsMatch(t, []string{events.ActivityCreated, events.ActivityUpdated, events.ActivityCancelled, events.ParticipantJoined, events.ParticipantLeft}, hs[0].EventTypes)
+}
 
-	for _, ev := range []outbox.Event{
-		created(t, 1),
-		event(t, events.ActivityUpdated, 2, events.ActivityUpdatedV1{ActivityID: activityID, Title: ptr("Renamed")}),
-		joined(t, 3, userA),
-		joined(t, 4, userB),
-		left(t, 5, userA),
-		event(t, events.ActivityCancelled, 6, events.ActivityCancelledV1{ActivityID: activityID}),
-	} {
-		fn := byType[ev.EventType]
-		require.NotNil(t, fn, ev.EventType)
-		require.NoError(t, fn(t.Context(), ev), ev.EventType)
-	}
-	a, _ := stored(t, repo)
-	assert.Equal(t, "Renamed", a.Title)
-	assert.Equal(t, []activity.Participant{{UserID: userB, JoinedAt: ms(at(4))}}, a.Participants())
-	assert.Equal(t, activity.StatusCancelled, a.Status)
-	assert.EqualValues(t, 6, a.Version)
+// one projects a single event as a batch of one.
+func one(p *app.Projector) func(context.Context, outbox.Event) error {
+	return func(ctx context.Context, ev outbox.Event) error { return p.Project(ctx, []outbox.Event{ev}) }
 }
 
 // An invalid event is a permanent error (the poison queue takes it) and
@@ -267,8 +252,8 @@ func TestInvalidEventsArePermanentAndChangeNothing(t *testing.T) {
 			assert.False(t, found)
 
 			// Existing activity with a participant: unchanged.
-			require.NoError(t, p.ActivityCreated(t.Context(), created(t, 1)))
-			require.NoError(t, p.ParticipantJoined(t.Context(), joined(t, 2, userA)))
+			require.NoError(t, one(p)(t.Context(), created(t, 1)))
+			require.NoError(t, one(p)(t.Context(), joined(t, 2, userA)))
 			want, _ := stored(t, repo)
 			err = project(t.Context(), tt.event)
 			require.Error(t, err)
@@ -281,11 +266,11 @@ func TestInvalidEventsArePermanentAndChangeNothing(t *testing.T) {
 
 func byType(p *app.Projector) map[string]func(context.Context, outbox.Event) error {
 	return map[string]func(context.Context, outbox.Event) error{
-		events.ActivityCreated:   p.ActivityCreated,
-		events.ActivityUpdated:   p.ActivityUpdated,
-		events.ActivityCancelled: p.ActivityCancelled,
-		events.ParticipantJoined: p.ParticipantJoined,
-		events.ParticipantLeft:   p.ParticipantLeft,
+		events.ActivityCreated:   one(p),
+		events.ActivityUpdated:   one(p),
+		events.ActivityCancelled: one(p),
+		events.ParticipantJoined: one(p),
+		events.ParticipantLeft:   one(p),
 	}
 }
 
@@ -296,7 +281,7 @@ func (r failingRepository) Get(context.Context, string) (activity.Activity, bool
 	return activity.Activity{}, false, r.err
 }
 
-func (r failingRepository) Update(context.Context, string, func(*activity.Activity) (bool, error)) error {
+func (r failingRepository) UpdateBatch(context.Context, []projection.Change[activity.Activity]) error {
 	return r.err
 }
 

@@ -9,53 +9,45 @@ package main
 import (
 	"context"
 	"github.com/activityapp/event-processor/services/statistics-projector/internal/adapters"
-	app2 "github.com/activityapp/event-processor/services/statistics-projector/internal/app"
+	"github.com/activityapp/event-processor/services/statistics-projector/internal/app"
 	"github.com/activityapp/event-processor/services/statistics-projector/internal/ports"
-	"github.com/activityapp/event-processor/shared/app"
 	"github.com/activityapp/event-processor/shared/config"
 	"github.com/activityapp/event-processor/shared/metrics"
-	"github.com/activityapp/event-processor/shared/registry"
+	"github.com/activityapp/event-processor/shared/service"
 )
 
 // Injectors from wire.go:
 
-func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*app.Runner, func(), error) {
-	logger := app.NewLogger(cfg)
-	poisonPublisher, cleanup, err := app.NewPoisonPublisher(ctx, cfg, logger)
+func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*service.Runner, func(), error) {
+	logger := service.NewLogger(cfg)
+	poisonPublisher, cleanup, err := service.NewPoisonPublisher(ctx, cfg, logger)
 	if err != nil {
 		return nil, nil, err
 	}
 	counters := metrics.NewCounters()
-	router, err := app.NewRouter(cfg, poisonPublisher, logger, counters)
+	router, err := service.NewRouter(cfg, poisonPublisher, logger, counters)
 	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	batchSubscriber, cleanup2, err := service.NewSubscriber(cfg, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	decoder, err := service.NewDecoder()
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	publisher, cleanup3, err := service.NewPublisher(ctx, cfg, logger)
+	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	adaptersConfig, err := adapters.LoadConfig(cfg, env)
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	subscriber, cleanup2, err := app.NewSubscriber(cfg, logger)
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	incrementsSubscriber, cleanup3, err := adapters.NewIncrementsSubscriber(ctx, cfg, adaptersConfig, logger)
-	if err != nil {
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	decoder, err := app.NewDecoder()
-	if err != nil {
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	registryRegistry := registry.New(logger, counters)
-	publisher, cleanup4, err := app.NewPublisher(ctx, cfg, logger)
 	if err != nil {
 		cleanup3()
 		cleanup2()
@@ -63,8 +55,22 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*app.R
 		return nil, nil, err
 	}
 	contributionPublisher := adapters.NewContributionPublisher(publisher, adaptersConfig)
-	fanout := app2.NewFanout(contributionPublisher)
-	database, cleanup5, err := app.NewDatabase(ctx, cfg, logger)
+	fanout := app.NewFanout(contributionPublisher)
+	batchHandler, err := service.NewOutboxHandler(cfg, batchSubscriber, decoder, fanout, logger, counters)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	incrementsSubscriber, cleanup4, err := adapters.NewIncrementsSubscriber(ctx, cfg, adaptersConfig, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	database, cleanup5, err := service.NewDatabase(ctx, cfg, logger)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -72,7 +78,7 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*app.R
 		cleanup()
 		return nil, nil, err
 	}
-	ledgerMongo, err := adapters.NewLedgerMongo(ctx, database)
+	statisticsMongo, err := adapters.NewStatisticsMongo(ctx, database, counters)
 	if err != nil {
 		cleanup5()
 		cleanup4()
@@ -81,8 +87,9 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*app.R
 		cleanup()
 		return nil, nil, err
 	}
-	writer := app2.NewWriter(ledgerMongo)
-	registered, err := ports.Register(cfg, adaptersConfig, router, subscriber, incrementsSubscriber, decoder, registryRegistry, fanout, writer)
+	writer := app.NewWriter(statisticsMongo)
+	v := ports.Handlers(batchHandler, adaptersConfig, incrementsSubscriber, writer)
+	runner, err := service.NewRunner(cfg, router, v, counters, logger)
 	if err != nil {
 		cleanup5()
 		cleanup4()
@@ -91,7 +98,6 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*app.R
 		cleanup()
 		return nil, nil, err
 	}
-	runner := app.NewRunner(cfg, router, registered, counters, logger)
 	return runner, func() {
 		cleanup5()
 		cleanup4()

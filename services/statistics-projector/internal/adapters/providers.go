@@ -4,27 +4,26 @@ import (
 	"context"
 	"log/slog"
 
-	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/google/wire"
 
 	"github.com/activityapp/event-processor/shared/config"
 	"github.com/activityapp/event-processor/shared/kafka"
-	"github.com/activityapp/event-processor/shared/logging"
+	"github.com/activityapp/event-processor/shared/service"
 
 	"github.com/activityapp/event-processor/services/statistics-projector/internal/domain/stats"
 )
 
-// ProviderSet provides the service's settings, the MongoDB ledger and the
+// ProviderSet provides the service's settings, the MongoDB store and the
 // Kafka side of the increments topic.
 var ProviderSet = wire.NewSet(
 	LoadConfig,
-	NewLedgerMongo, wire.Bind(new(stats.Ledger), new(*LedgerMongo)),
+	NewStatisticsMongo, wire.Bind(new(stats.Store), new(*StatisticsMongo)),
 	NewContributionPublisher, wire.Bind(new(stats.Publisher), new(*ContributionPublisher)),
 	NewIncrementsSubscriber,
 )
 
 // IncrementsSubscriber consumes the increments topic in its own group.
-type IncrementsSubscriber struct{ *wkafka.Subscriber }
+type IncrementsSubscriber struct{ *kafka.BatchSubscriber }
 
 // NewIncrementsSubscriber creates the increments topic if it is missing
 // (auto-creation would give it the broker's default partition count) and
@@ -42,13 +41,9 @@ func NewIncrementsSubscriber(ctx context.Context, shared config.Config, cfg Conf
 		logger.InfoContext(ctx, "created the increments topic", slog.String("topic", cfg.IncrementsTopic),
 			slog.Int("partitions", cfg.IncrementsPartitions))
 	}
-	sub, err := kafka.NewSubscriber(kafka.SubscriberConfig{
-		Brokers:       shared.Kafka.Brokers,
-		ConsumerGroup: cfg.IncrementsGroup,
-		ClientID:      shared.Kafka.ClientID + "-increments",
-	}, logging.Watermill(logger))
+	sub, cleanup, err := service.NewBatchSubscriber(shared, cfg.IncrementsGroup, shared.Kafka.ClientID+"-increments", logger)
 	if err != nil {
 		return IncrementsSubscriber{}, nil, err
 	}
-	return IncrementsSubscriber{sub}, func() { _ = sub.Close() }, nil
+	return IncrementsSubscriber{sub}, cleanup, nil
 }

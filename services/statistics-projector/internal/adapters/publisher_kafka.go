@@ -8,13 +8,14 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/activityapp/event-processor/shared/kafka"
-	"github.com/activityapp/event-processor/shared/middleware"
+	"github.com/activityapp/event-processor/shared/router"
 
 	"github.com/activityapp/event-processor/services/statistics-projector/internal/domain/stats"
 )
 
 // ContributionSchemaVersion versions the increments topic's messages.
-const ContributionSchemaVersion = 1
+// Version 2 added the source position (the watermark).
+const ContributionSchemaVersion = 2
 
 // contributionMessage is a contribution on the increments topic.
 type contributionMessage struct {
@@ -55,8 +56,12 @@ func NewContributionPublisher(pub message.Publisher, cfg Config) *ContributionPu
 	return &ContributionPublisher{pub: pub, topic: cfg.IncrementsTopic}
 }
 
-// Publish implements stats.Publisher.
-func (p *ContributionPublisher) Publish(ctx context.Context, correlationID string, cs ...stats.Contribution) error {
+// Publish implements stats.Publisher: every contribution goes out in one
+// call, in order.
+func (p *ContributionPublisher) Publish(ctx context.Context, cs ...stats.Contribution) error {
+	if len(cs) == 0 {
+		return nil
+	}
 	msgs := make([]*message.Message, 0, len(cs))
 	for _, c := range cs {
 		payload, err := MarshalContribution(c)
@@ -65,8 +70,8 @@ func (p *ContributionPublisher) Publish(ctx context.Context, correlationID strin
 		}
 		msg := message.NewMessage(c.ID(), payload)
 		msg.Metadata.Set(kafka.MetadataKey, c.Key())
-		if correlationID != "" {
-			msg.Metadata.Set(middleware.CorrelationIDKey, correlationID)
+		if c.CorrelationID != "" {
+			msg.Metadata.Set(router.CorrelationIDKey, c.CorrelationID)
 		}
 		msg.SetContext(ctx)
 		msgs = append(msgs, msg)

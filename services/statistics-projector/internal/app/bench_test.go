@@ -1,10 +1,10 @@
 package app_test
 
 // Benchmark of the statistics-projector's two use cases back to back, in
-// memory: the fan-out computes each event's contributions and the writer
-// applies them to the in-memory ledger. Kafka between them (the increments
-// topic) and MongoDB are left out; adapters' BenchmarkLedgerMongoApply
-// measures the MongoDB ledger.
+// memory: the fan-out computes the contributions of a batch of events and
+// the writer counts them in the in-memory store. Kafka between them (the
+// increments topic) and MongoDB are left out; adapters'
+// BenchmarkStatisticsMongoApply measures the MongoDB store.
 //
 // Run: go test -run '^$' -bench . ./internal/app/
 
@@ -16,34 +16,33 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/activityapp/event-processor/shared/app/apptest"
 	"github.com/activityapp/event-processor/shared/events"
 	"github.com/activityapp/event-processor/shared/outbox"
 	"github.com/activityapp/event-processor/shared/registry"
+	"github.com/activityapp/event-processor/shared/service/servicetest"
 
 	"github.com/activityapp/event-processor/services/statistics-projector/internal/adapters"
 	"github.com/activityapp/event-processor/services/statistics-projector/internal/app"
 	"github.com/activityapp/event-processor/services/statistics-projector/internal/domain/stats"
 )
 
-// writingPublisher hands every contribution straight to a writer, where
-// production sends it through the increments topic.
+// writingPublisher hands a batch's contributions straight to a writer,
+// where production sends them through the increments topic.
 type writingPublisher struct{ w *app.Writer }
 
-func (p writingPublisher) Publish(ctx context.Context, _ string, cs ...stats.Contribution) error {
-	for _, c := range cs {
-		if err := p.w.Apply(ctx, c); err != nil {
-			return err
-		}
-	}
-	return nil
+func (p writingPublisher) Publish(ctx context.Context, cs ...stats.Contribution) error {
+	return p.w.Apply(ctx, cs)
 }
 
 // benchDay is the UTC day of every event of statsStream.
 var benchDay = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 
+// statsPartitions is how many outbox partitions statsStream spreads over.
+const statsPartitions = 3
+
 // statsStream is n events of every counted type on one day, mostly joins
-// and leaves, by 100 users on 10 activities.
+// and leaves, by 100 users on 10 activities, spread over statsPartitions
+// outbox partitions with growing offsets in each.
 func statsStream(n int) []outbox.Event {
 	userOf := func(i int) string { return fmt.Sprintf("%08d-0000-4000-8000-000000000000", i%100) }
 	activityOf := func(i int) string { return fmt.Sprintf("%08d-0000-4000-8000-000000000001", i%10) }
@@ -73,28 +72,35 @@ func statsStream(n int) []outbox.Event {
 		if e.EventType == events.UserCreated || e.EventType == events.UserUpdated {
 			e.AggregateType = events.AggregateUser
 		}
+		e.Position = outbox.Position{Partition: int32(i % statsPartitions), Offset: int64(i / statsPartitions)}
 		out = append(out, e)
 	}
 	return out
 }
 
 // BenchmarkFanoutThenWriter is the statistics-projector's application path
-// per outbox event: contributions (one daily, most one per user too) and
-// their exactly-once application. The stream starts again on a new ledger
-// when it runs out, so every contribution is new.
+// per outbox event, a batch of events at a time: contributions (one daily,
+// most one per user too) and their counting, each document once per batch.
+// The stream starts again on a new store when it runs out, so every
+// contribution is new.
 func BenchmarkFanoutThenWriter(b *testing.B) {
 	stream := statsStream(1000)
-	var ledger *adapters.LedgerMemory
-	n := apptest.Replay(b, stream, func() registry.HandlerFunc {
-		ledger = adapters.NewLedgerMemory()
-		return app.NewFanout(writingPublisher{w: app.NewWriter(ledger)}).Handle
-	})
+	for _, size := range []int{1, 100, 500} {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			var store *adapters.StatisticsMemory
+			n := servicetest.Replay(b, stream, size, func() registry.BatchFunc {
+				store = adapters.NewStatisticsMemory()
+				return app.NewFanout(writingPublisher{w: app.NewWriter(store)}).Handle
+			})
 
-	// Each event of the current pass is counted once for the day.
-	var counted int64
-	for _, t := range stats.EventTypes {
-		d, _ := ledger.Document(stats.DailyStatistics, benchDay.Format("2006-01-02")+"/"+t)
-		counted += d.Counters[stats.Count]
+			// Each event of the current pass is counted once for the day.
+			var counted int64
+			for _, t := range stats.EventTypes {
+				d, _, err := store.Document(context.Background(), stats.DailyStatistics, benchDay.Format("2006-01-02")+"/"+t)
+				require.NoError(b, err)
+				counted += d.Counters[stats.Count]
+			}
+			require.EqualValues(b, (n-1)%len(stream)+1, counted, "events counted in the last pass")
+		})
 	}
-	require.EqualValues(b, (n-1)%len(stream)+1, counted, "events counted in the last pass")
 }

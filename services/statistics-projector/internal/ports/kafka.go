@@ -3,44 +3,44 @@
 package ports
 
 import (
-	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
-	"github.com/ThreeDotsLabs/watermill/message"
+	"fmt"
+
 	"github.com/google/wire"
 
-	"github.com/activityapp/event-processor/shared/app"
-	"github.com/activityapp/event-processor/shared/config"
-	"github.com/activityapp/event-processor/shared/debezium"
-	"github.com/activityapp/event-processor/shared/fault"
-	"github.com/activityapp/event-processor/shared/registry"
+	"github.com/activityapp/event-processor/shared/kafka"
 	"github.com/activityapp/event-processor/shared/router"
+	"github.com/activityapp/event-processor/shared/service"
 
 	"github.com/activityapp/event-processor/services/statistics-projector/internal/adapters"
-	statsapp "github.com/activityapp/event-processor/services/statistics-projector/internal/app"
+	"github.com/activityapp/event-processor/services/statistics-projector/internal/app"
+	"github.com/activityapp/event-processor/services/statistics-projector/internal/domain/stats"
 )
 
-// ProviderSet provides the service's ports.
-var ProviderSet = wire.NewSet(Register)
+// ProviderSet provides the service's handlers.
+var ProviderSet = wire.NewSet(Handlers)
 
 // IncrementsHandlerName is the router handler that applies contributions,
 // as metrics and the poison queue show it; the outbox handler is named by
-// app.OutboxHandler.
+// service.OutboxHandlerName.
 const IncrementsHandlerName = "statistics-projector.increments"
 
-// Register adds both handlers to the router.
-func Register(cfg config.Config, scfg adapters.Config, r *router.Router, sub *wkafka.Subscriber,
-	incSub adapters.IncrementsSubscriber, dec *debezium.Decoder, reg *registry.Registry,
-	fanout *statsapp.Fanout, writer *statsapp.Writer,
-) (app.Registered, error) {
-	registered, err := app.ConsumeOutbox(cfg, r, sub, dec, reg, fanout)
+// Handlers are the service's two handlers: the outbox fan-out and the
+// writer of the increments topic.
+func Handlers(outbox service.OutboxHandler, cfg adapters.Config, sub adapters.IncrementsSubscriber, writer *app.Writer) []router.Handler {
+	return []router.Handler{outbox, router.BatchHandler[stats.Contribution]{
+		Name:       IncrementsHandlerName,
+		Topic:      cfg.IncrementsTopic,
+		Subscriber: sub,
+		Decode:     decodeContribution,
+		Handle:     writer.Apply,
+	}}
+}
+
+func decodeContribution(rec kafka.Record) router.Decoded[stats.Contribution] {
+	c, err := adapters.UnmarshalContribution(rec.Value)
 	if err != nil {
-		return registered, err
+		return router.Decoded[stats.Contribution]{Err: fmt.Errorf("increments: %w", err)}
 	}
-	r.AddHandler(IncrementsHandlerName, scfg.IncrementsTopic, incSub, func(msg *message.Message) error {
-		c, err := adapters.UnmarshalContribution(msg.Payload)
-		if err != nil {
-			return fault.Permanent(err)
-		}
-		return writer.Apply(msg.Context(), c)
-	})
-	return registered, nil
+	c.CorrelationID = rec.Headers[router.CorrelationIDKey]
+	return router.Decoded[stats.Contribution]{Value: c, CorrelationID: c.CorrelationID, EventID: c.EventID}
 }

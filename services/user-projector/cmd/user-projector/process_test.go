@@ -3,11 +3,11 @@ package main
 import (
 	"testing"
 
-	"github.com/activityapp/event-processor/shared/app/apptest"
+	"github.com/activityapp/event-processor/shared/service/servicetest"
 )
 
 func TestBinary(t *testing.T) {
-	bin := apptest.Binary(t)
-	t.Run("invalid setting stops it at start", func(t *testing.T) { apptest.CheckConfigErrorStopsAtStart(t, bin) })
-	t.Run("SIGTERM stops it cleanly", func(t *testing.T) { apptest.CheckGracefulStop(t, bin, service) })
+	bin := servicetest.Binary(t)
+	t.Run("invalid setting stops it at start", func(t *testing.T) { servicetest.CheckConfigErrorStopsAtStart(t, bin) })
+	t.Run("SIGTERM stops it cleanly", func(t *testing.T) { servicetest.CheckGracefulStop(t, bin, serviceName) })
 }

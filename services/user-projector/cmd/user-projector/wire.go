@@ -7,14 +7,14 @@ import (
 
 	"github.com/google/wire"
 
-	"github.com/activityapp/event-processor/shared/app"
 	"github.com/activityapp/event-processor/shared/config"
+	"github.com/activityapp/event-processor/shared/service"
 
 	"github.com/activityapp/event-processor/services/user-projector/internal/adapters"
-	projector "github.com/activityapp/event-processor/services/user-projector/internal/app"
+	"github.com/activityapp/event-processor/services/user-projector/internal/app"
 )
 
-func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*app.Runner, func(), error) {
-	panic(wire.Build(app.ProviderSet, adapters.ProviderSet, projector.NewProjector,
-		wire.Bind(new(app.Projection), new(*projector.Projector)), app.ConsumeOutbox))
+func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*service.Runner, func(), error) {
+	panic(wire.Build(service.ProviderSet, adapters.ProviderSet, app.NewProjector,
+		wire.Bind(new(service.Projection), new(*app.Projector)), service.OutboxOnly))
 }

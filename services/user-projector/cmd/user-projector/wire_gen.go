@@ -9,61 +9,66 @@ package main
 import (
 	"context"
 	"github.com/activityapp/event-processor/services/user-projector/internal/adapters"
-	app2 "github.com/activityapp/event-processor/services/user-projector/internal/app"
-	"github.com/activityapp/event-processor/shared/app"
+	"github.com/activityapp/event-processor/services/user-projector/internal/app"
 	"github.com/activityapp/event-processor/shared/config"
 	"github.com/activityapp/event-processor/shared/metrics"
-	"github.com/activityapp/event-processor/shared/registry"
+	"github.com/activityapp/event-processor/shared/service"
 )
 
 // Injectors from wire.go:
 
-func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*app.Runner, func(), error) {
-	logger := app.NewLogger(cfg)
-	poisonPublisher, cleanup, err := app.NewPoisonPublisher(ctx, cfg, logger)
+func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*service.Runner, func(), error) {
+	logger := service.NewLogger(cfg)
+	poisonPublisher, cleanup, err := service.NewPoisonPublisher(ctx, cfg, logger)
 	if err != nil {
 		return nil, nil, err
 	}
 	counters := metrics.NewCounters()
-	router, err := app.NewRouter(cfg, poisonPublisher, logger, counters)
+	router, err := service.NewRouter(cfg, poisonPublisher, logger, counters)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	subscriber, cleanup2, err := app.NewSubscriber(cfg, logger)
+	batchSubscriber, cleanup2, err := service.NewSubscriber(cfg, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	decoder, err := app.NewDecoder()
-	if err != nil {
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	registryRegistry := registry.New(logger, counters)
-	database, cleanup3, err := app.NewDatabase(ctx, cfg, logger)
+	decoder, err := service.NewDecoder()
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	repository, err := adapters.NewUsersMongoRepository(ctx, database)
+	database, cleanup3, err := service.NewDatabase(ctx, cfg, logger)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	repository, err := adapters.NewUsersMongoRepository(ctx, database, counters)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	projector := app2.NewProjector(repository)
-	registered, err := app.ConsumeOutbox(cfg, router, subscriber, decoder, registryRegistry, projector)
+	projector := app.NewProjector(repository)
+	batchHandler, err := service.NewOutboxHandler(cfg, batchSubscriber, decoder, projector, logger, counters)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	runner := app.NewRunner(cfg, router, registered, counters, logger)
+	v := service.OutboxOnly(batchHandler)
+	runner, err := service.NewRunner(cfg, router, v, counters, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	return runner, func() {
 		cleanup3()
 		cleanup2()

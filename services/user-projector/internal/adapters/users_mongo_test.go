@@ -16,7 +16,7 @@ import (
 // The stored document has the field names and BSON types docs/events.md
 // promises readers.
 func TestMongoUserDocumentShape(t *testing.T) {
-	docs := readmodeltest.Stored(t, adapters.NewUsersMongoRepository, adapters.UsersCollection, map[string]user.User{
+	docs := readmodeltest.Stored(t, newMongoRepository, adapters.UsersCollection, map[string]user.User{
 		"live": liveUser("live"), "deleted": deletedUser("deleted"), "partial": partialUser("partial"),
 	})
 	date := bson.NewDateTimeFromTime
@@ -43,7 +43,7 @@ func TestMongoUserDocumentShape(t *testing.T) {
 
 // The repository indexes the fields readers look users up by.
 func TestMongoRepositoryCreatesItsIndexes(t *testing.T) {
-	readmodeltest.CheckIndexes(t, adapters.NewUsersMongoRepository, adapters.UsersCollection, map[string]bson.D{
+	readmodeltest.CheckIndexes(t, newMongoRepository, adapters.UsersCollection, map[string]bson.D{
 		"email":      {{Key: "email", Value: int32(1)}},
 		"status":     {{Key: "status", Value: int32(1)}},
 		"updated_at": {{Key: "updated_at", Value: int32(1)}},

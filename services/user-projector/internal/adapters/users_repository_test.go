@@ -93,5 +93,5 @@ func TestMemoryRepository(t *testing.T) {
 }
 
 func TestMongoRepository(t *testing.T) {
-	readmodeltest.Run(t, usersContract(readmodeltest.Mongo[user.User](adapters.NewUsersMongoRepository)))
+	readmodeltest.Run(t, usersContract(readmodeltest.Mongo[user.User](newMongoRepository)))
 }

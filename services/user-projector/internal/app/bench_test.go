@@ -1,8 +1,10 @@
 package app_test
 
-// Benchmark of the user-projector's application path: payload validation,
-// the domain change and the in-memory repository (no MongoDB, no Kafka).
-// shared/router's BenchmarkConsumerPath measures what comes before it.
+// Benchmarks of the user-projector's application path: payload validation,
+// the domain change and the repository, in memory and on the MongoDB
+// server TestMain started (FerretDB unless TEST_MONGODB_URI names a real
+// MongoDB), a batch at a time (no Kafka). shared/router's
+// BenchmarkConsumerPath measures what comes before it.
 //
 // Run: go test -run '^$' -bench . ./internal/app/
 
@@ -14,13 +16,16 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/activityapp/event-processor/shared/app/apptest"
 	"github.com/activityapp/event-processor/shared/events"
+	"github.com/activityapp/event-processor/shared/metrics"
 	"github.com/activityapp/event-processor/shared/outbox"
 	"github.com/activityapp/event-processor/shared/registry"
+	"github.com/activityapp/event-processor/shared/service/servicetest"
+	"github.com/activityapp/event-processor/testkit/mongotest"
 
 	"github.com/activityapp/event-processor/services/user-projector/internal/adapters"
 	"github.com/activityapp/event-processor/services/user-projector/internal/app"
+	"github.com/activityapp/event-processor/services/user-projector/internal/domain/user"
 )
 
 // userStream is the histories of users users, interleaved as partitions
@@ -30,16 +35,16 @@ func userStream(tb testing.TB, users int) []outbox.Event {
 	r := rand.New(rand.NewPCG(1, 2))
 	histories := make([][]outbox.Event, users)
 	for i := range histories {
-		u := &apptest.Aggregate{ID: apptest.UUID(i + 1), Type: events.AggregateUser}
+		u := &servicetest.Aggregate{ID: servicetest.UUID(i + 1), Type: events.AggregateUser}
 		name := fmt.Sprintf("user%d", i)
 		h := []outbox.Event{
 			u.Next(tb, events.UserCreated, events.UserCreatedV1{
 				UserID: u.ID, Email: name + "@example.com", Username: name, FullName: "User " + name, City: "London",
 			}),
-			u.Next(tb, events.UserUpdated, events.UserUpdatedV1{UserID: u.ID, City: apptest.Ptr("Paris")}),
-			u.Next(tb, events.UserUpdated, events.UserUpdatedV1{UserID: u.ID, Email: apptest.Ptr(name + "@example.org")}),
+			u.Next(tb, events.UserUpdated, events.UserUpdatedV1{UserID: u.ID, City: servicetest.Ptr("Paris")}),
+			u.Next(tb, events.UserUpdated, events.UserUpdatedV1{UserID: u.ID, Email: servicetest.Ptr(name + "@example.org")}),
 			u.Next(tb, events.UserUpdated, events.UserUpdatedV1{
-				UserID: u.ID, Username: apptest.Ptr(name + "x"), FullName: apptest.Ptr("Renamed " + name),
+				UserID: u.ID, Username: servicetest.Ptr(name + "x"), FullName: servicetest.Ptr("Renamed " + name),
 			}),
 		}
 		if i%4 == 0 {
@@ -47,20 +52,48 @@ func userStream(tb testing.TB, users int) []outbox.Event {
 		}
 		histories[i] = h
 	}
-	return apptest.Interleave(r, histories)
+	return servicetest.Interleave(r, histories)
 }
 
-// BenchmarkProjectUsers projects a mixed stream of user events through the
-// registered handlers. The stream starts again on a new repository when it
-// runs out, so every event changes its user (none is a stale redelivery).
-func BenchmarkProjectUsers(b *testing.B) {
+// BenchmarkProjectUsersInMemory projects a mixed stream of user events in
+// batches of 100 through the projector. The stream starts again on a new
+// repository when it runs out, so every event changes its user (none is a
+// stale redelivery).
+func BenchmarkProjectUsersInMemory(b *testing.B) {
 	stream := userStream(b, 1000)
 	var repo *adapters.UsersMemoryRepository
-	n := apptest.Replay(b, stream, func() registry.HandlerFunc {
+	n := servicetest.Replay(b, stream, 100, func() registry.BatchFunc {
 		repo = adapters.NewUsersMemoryRepository()
-		return apptest.Dispatch(app.NewProjector(repo).Registrations())
+		return app.NewProjector(repo).Project
 	})
+	checkLast(b, repo, stream, n)
+}
 
+// BenchmarkProjectUsers projects the same stream into MongoDB in batches
+// of 1 (one event at a time), 10, 100 and 500 events: what a partition
+// costs at each batch size, in events/s, store round trips and documents
+// written per event.
+func BenchmarkProjectUsers(b *testing.B) {
+	stream := userStream(b, 1000)
+	for _, size := range []int{1, 10, 100, 500} {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			var repo *adapters.UsersMongoRepository
+			n := servicetest.ReplayStore(b, stream, size, func() (registry.BatchFunc, *metrics.Counters) {
+				counters := metrics.NewCounters()
+				var err error
+				repo, err = adapters.NewUsersMongoRepository(context.Background(), mongotest.Database(b), counters)
+				require.NoError(b, err)
+				return app.NewProjector(repo).Project, counters
+			})
+			checkLast(b, repo, stream, n)
+		})
+	}
+}
+
+// checkLast checks that the last of n events handled (the stream starts
+// again when it runs out) was projected.
+func checkLast(b *testing.B, repo user.Repository, stream []outbox.Event, n int) {
+	b.Helper()
 	last := stream[(n-1)%len(stream)]
 	u, found, err := repo.Get(context.Background(), last.AggregateID)
 	require.NoError(b, err)

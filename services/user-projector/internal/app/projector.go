@@ -1,5 +1,5 @@
-// Package app holds the user-projector's use cases: one method per event
-// type, each turning an outbox event into a change of the users read model.
+// Package app holds the user-projector's use case: a batch of user events
+// becomes one change of the users read model per event, stored together.
 package app
 
 import (
@@ -23,26 +23,20 @@ func NewProjector(users user.Repository) *Projector {
 	return &Projector{users: users}
 }
 
-// UserCreated projects UserCreated.
-func (p *Projector) UserCreated(ctx context.Context, ev outbox.Event) error {
-	return projection.Project(ctx, p.users, ev, (*user.User).Create)
+// steps say how each user event changes its user.
+var steps = projection.Steps[user.User]{
+	events.UserCreated: projection.StepOf((*user.User).Create),
+	events.UserUpdated: projection.StepOf((*user.User).Update),
+	events.UserDeleted: projection.StepOf((*user.User).Delete),
 }
 
-// UserUpdated projects UserUpdated.
-func (p *Projector) UserUpdated(ctx context.Context, ev outbox.Event) error {
-	return projection.Project(ctx, p.users, ev, (*user.User).Update)
+// Project projects a batch of user events: every user it touches is
+// written once.
+func (p *Projector) Project(ctx context.Context, evs []outbox.Event) error {
+	return projection.ProjectBatch(ctx, p.users, steps, evs)
 }
 
-// UserDeleted projects UserDeleted.
-func (p *Projector) UserDeleted(ctx context.Context, ev outbox.Event) error {
-	return projection.Project(ctx, p.users, ev, (*user.User).Delete)
-}
-
-// Registrations are the projector's handlers, all named "users".
-func (p *Projector) Registrations() []registry.Registration {
-	return []registry.Registration{
-		{EventType: events.UserCreated, Name: "users", Fn: p.UserCreated},
-		{EventType: events.UserUpdated, Name: "users", Fn: p.UserUpdated},
-		{EventType: events.UserDeleted, Name: "users", Fn: p.UserDeleted},
-	}
+// Handlers is the projector's one handler, "users".
+func (p *Projector) Handlers() []registry.Handler {
+	return []registry.Handler{{Name: "users", EventTypes: steps.EventTypes(), Fn: p.Project}}
 }

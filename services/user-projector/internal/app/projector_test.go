@@ -74,7 +74,7 @@ func stored(t *testing.T, repo user.Repository) (user.User, bool) {
 
 func TestUserCreated(t *testing.T) {
 	p, repo := setup()
-	require.NoError(t, p.UserCreated(t.Context(), created(t, 1)))
+	require.NoError(t, one(p)(t.Context(), created(t, 1)))
 
 	u, found := stored(t, repo)
 	require.True(t, found)
@@ -88,8 +88,8 @@ func TestUserCreated(t *testing.T) {
 
 func TestUserUpdated(t *testing.T) {
 	p, repo := setup()
-	require.NoError(t, p.UserCreated(t.Context(), created(t, 1)))
-	require.NoError(t, p.UserUpdated(t.Context(), event(t, events.UserUpdated, 2,
+	require.NoError(t, one(p)(t.Context(), created(t, 1)))
+	require.NoError(t, one(p)(t.Context(), event(t, events.UserUpdated, 2,
 		events.UserUpdatedV1{UserID: userID, City: ptr("Paris"), FullName: ptr("")})))
 
 	u, _ := stored(t, repo)
@@ -103,8 +103,8 @@ func TestUserUpdated(t *testing.T) {
 
 func TestUserDeleted(t *testing.T) {
 	p, repo := setup()
-	require.NoError(t, p.UserCreated(t.Context(), created(t, 1)))
-	require.NoError(t, p.UserDeleted(t.Context(), event(t, events.UserDeleted, 2,
+	require.NoError(t, one(p)(t.Context(), created(t, 1)))
+	require.NoError(t, one(p)(t.Context(), event(t, events.UserDeleted, 2,
 		events.UserDeletedV1{UserID: userID, Reason: "requested"})))
 
 	u, _ := stored(t, repo)
@@ -118,37 +118,29 @@ func TestUserDeleted(t *testing.T) {
 
 func TestRedeliveredAndStaleEventsChangeNothing(t *testing.T) {
 	p, repo := setup()
-	require.NoError(t, p.UserCreated(t.Context(), created(t, 1)))
-	require.NoError(t, p.UserDeleted(t.Context(), event(t, events.UserDeleted, 3, events.UserDeletedV1{UserID: userID})))
+	require.NoError(t, one(p)(t.Context(), created(t, 1)))
+	require.NoError(t, one(p)(t.Context(), event(t, events.UserDeleted, 3, events.UserDeletedV1{UserID: userID})))
 	want, _ := stored(t, repo)
 
-	require.NoError(t, p.UserCreated(t.Context(), created(t, 1)))
-	require.NoError(t, p.UserDeleted(t.Context(), event(t, events.UserDeleted, 3, events.UserDeletedV1{UserID: userID})))
-	require.NoError(t, p.UserUpdated(t.Context(), event(t, events.UserUpdated, 2,
+	require.NoError(t, one(p)(t.Context(), created(t, 1)))
+	require.NoError(t, one(p)(t.Context(), event(t, events.UserDeleted, 3, events.UserDeletedV1{UserID: userID})))
+	require.NoError(t, one(p)(t.Context(), event(t, events.UserUpdated, 2,
 		events.UserUpdatedV1{UserID: userID, Email: ptr("back@example.com")})))
 	got, _ := stored(t, repo)
 	assert.Equal(t, want, got, "a late update does not bring a deleted user back")
 }
 
-func TestRegistrations(t *testing.T) {
-	p, repo := setup()
-	byType := map[string]func(context.Context, outbox.Event) error{}
-	for _, r := range p.Registrations() {
-		assert.Equal(t, "users", r.Name, r.EventType)
-		byType[r.EventType] = r.Fn
-	}
-	require.ElementsMatch(t, []string{events.UserCreated, events.UserUpdated, events.UserDeleted}, keys(byType))
+func TestHandlers(t *testing.T) {
+	p, _ := setup()
+	hs := p.Handlers()
+	require.Len(t, hs, 1)
+	assert.Equal(t, "users", hs[0].Name)
+	assert.ElementsMatch(t, []string{events.UserCreated, events.UserUpdated, events.UserDeleted}, hs[0].EventTypes)
+}
 
-	// Each registration projects its own event type.
-	require.NoError(t, byType[events.UserCreated](t.Context(), created(t, 1)))
-	require.NoError(t, byType[events.UserUpdated](t.Context(), event(t, events.UserUpdated, 2,
-		events.UserUpdatedV1{UserID: userID, City: ptr("Paris")})))
-	u, _ := stored(t, repo)
-	assert.Equal(t, "Paris", u.City)
-	require.NoError(t, byType[events.UserDeleted](t.Context(), event(t, events.UserDeleted, 3,
-		events.UserDeletedV1{UserID: userID})))
-	u, _ = stored(t, repo)
-	assert.Equal(t, user.StatusDeleted, u.Status)
+// one projects a single event as a batch of one.
+func one(p *app.Projector) func(context.Context, outbox.Event) error {
+	return func(ctx context.Context, ev outbox.Event) error { return p.Project(ctx, []outbox.Event{ev}) }
 }
 
 func keys[V any](m map[string]V) []string {
@@ -197,7 +189,7 @@ func TestInvalidEventsArePermanentAndChangeNothing(t *testing.T) {
 			assert.False(t, found)
 
 			// Existing user: unchanged.
-			require.NoError(t, p.UserCreated(t.Context(), created(t, 1)))
+			require.NoError(t, one(p)(t.Context(), created(t, 1)))
 			want, _ := stored(t, repo)
 			err = tt.project(p)(t.Context(), tt.event)
 			require.Error(t, err)
@@ -208,9 +200,9 @@ func TestInvalidEventsArePermanentAndChangeNothing(t *testing.T) {
 	}
 }
 
-func create(p *app.Projector) func(context.Context, outbox.Event) error { return p.UserCreated }
-func update(p *app.Projector) func(context.Context, outbox.Event) error { return p.UserUpdated }
-func remove(p *app.Projector) func(context.Context, outbox.Event) error { return p.UserDeleted }
+func create(p *app.Projector) func(context.Context, outbox.Event) error { return one(p) }
+func update(p *app.Projector) func(context.Context, outbox.Event) error { return one(p) }
+func remove(p *app.Projector) func(context.Context, outbox.Event) error { return one(p) }
 
 // failingRepository fails every call, as MongoDB does while unreachable.
 type failingRepository struct{ err error }
@@ -219,7 +211,7 @@ func (r failingRepository) Get(context.Context, string) (user.User, bool, error)
 	return user.User{}, false, r.err
 }
 
-func (r failingRepository) Update(context.Context, string, func(*user.User) (bool, error)) error {
+func (r failingRepository) UpdateBatch(context.Context, []projection.Change[user.User]) error {
 	return r.err
 }
 
@@ -231,9 +223,9 @@ func TestRepositoryErrorsAreTransient(t *testing.T) {
 		project func(context.Context, outbox.Event) error
 		event   outbox.Event
 	}{
-		{p.UserCreated, created(t, 1)},
-		{p.UserUpdated, event(t, events.UserUpdated, 2, events.UserUpdatedV1{UserID: userID, City: ptr("Paris")})},
-		{p.UserDeleted, event(t, events.UserDeleted, 3, events.UserDeletedV1{UserID: userID})},
+		{one(p), created(t, 1)},
+		{one(p), event(t, events.UserUpdated, 2, events.UserUpdatedV1{UserID: userID, City: ptr("Paris")})},
+		{one(p), event(t, events.UserDeleted, 3, events.UserDeletedV1{UserID: userID})},
 	} {
 		err := tt.project(t.Context(), tt.event)
 		require.ErrorIs(t, err, errDown, tt.event.EventType)

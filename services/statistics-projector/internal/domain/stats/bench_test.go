@@ -49,3 +49,39 @@ func BenchmarkContributions(b *testing.B) {
 		b.Fatalf("%d events gave %d contributions", n, contributions)
 	}
 }
+
+// BenchmarkAbsorb is the writer's work per contribution once its document
+// is in memory: the watermark check and the counting, for new
+// contributions (a new offset each) and duplicates (at the watermark).
+func BenchmarkAbsorb(b *testing.B) {
+	c := user(userID, 0, 1, 0)
+	b.Run("new", func(b *testing.B) {
+		d := stats.Document{ID: userID}
+		var n int64
+		b.ReportAllocs()
+		for b.Loop() {
+			c.Source.Offset = n
+			if !d.Absorb(c) {
+				b.Fatalf("offset %d not counted", n)
+			}
+			n++
+		}
+		if got := d.Counters[stats.ActivitiesJoined]; got != n {
+			b.Fatalf("%d contributions counted %d times", n, got)
+		}
+	})
+	b.Run("duplicate", func(b *testing.B) {
+		d := stats.Document{ID: userID}
+		c.Source.Offset = 1000
+		d.Absorb(c)
+		var n int64
+		b.ReportAllocs()
+		for b.Loop() {
+			c.Source.Offset = n % 1001
+			if d.Absorb(c) {
+				b.Fatalf("offset %d counted twice", c.Source.Offset)
+			}
+			n++
+		}
+	})
+}

@@ -3,8 +3,9 @@
 //
 // Counters are the hard case for at-least-once delivery: an increment is not
 // idempotent. So an event's effect on a statistics document is a
-// Contribution with an identity (the event id), and the document records
-// which contributions it has absorbed (see adapters: the ledger).
+// Contribution that names where its event was read (the outbox partition
+// and offset), and each document keeps, per outbox partition, the offset
+// of the newest event it has counted: a watermark (see Document).
 package stats
 
 import (
@@ -14,6 +15,9 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/activityapp/event-processor/shared/outbox"
+	"github.com/activityapp/event-processor/shared/projection"
 )
 
 // Statistics collections.
@@ -46,6 +50,11 @@ type Contribution struct {
 	// CommittedAt is when the event committed in PostgreSQL: the written
 	// document is stamped with it (freshness, not counted).
 	CommittedAt time.Time `json:"committed_at,omitzero"`
+	// Source is where the event was read from the outbox topic: the
+	// watermark a document counts it against.
+	Source outbox.Position `json:"source"`
+	// CorrelationID of the event, carried as a message header.
+	CorrelationID string `json:"-"`
 }
 
 // Key names the document the contribution belongs to. It is the Kafka key
@@ -55,6 +64,9 @@ func (c Contribution) Key() string { return c.Collection + "/" + c.DocID }
 
 // ID identifies the contribution: one per event and document.
 func (c Contribution) ID() string { return c.Key() + "/" + c.EventID }
+
+// Collections are the statistics collections, sorted.
+var Collections = []string{DailyStatistics, UserStatistics}
 
 // fields are the counters (Inc), times (Max) and identity fields a
 // contribution may write, per collection.
@@ -87,6 +99,9 @@ func (c Contribution) Validate() error {
 	if c.DocID == "" {
 		return errors.New("doc_id: required")
 	}
+	if c.Source.Partition < 0 || c.Source.Offset < 0 {
+		return fmt.Errorf("source: partition %d, offset %d: must not be negative", c.Source.Partition, c.Source.Offset)
+	}
 	for _, f := range []struct {
 		name    string
 		keys    []string
@@ -105,14 +120,14 @@ func (c Contribution) Validate() error {
 	return nil
 }
 
-// Ledger applies contributions to statistics documents exactly once each.
-type Ledger interface {
-	// Apply adds c to its document unless the document already has it,
-	// and reports whether it did.
-	Apply(ctx context.Context, c Contribution) (applied bool, err error)
+// Store keeps the statistics documents of every collection.
+type Store interface {
+	// UpdateBatch applies changes, in order, to documents of collection
+	// and writes each changed document once.
+	UpdateBatch(ctx context.Context, collection string, changes []projection.Change[Document]) error
 }
 
-// Publisher sends contributions to the statistics writers.
+// Publisher sends contributions to the statistics writers, in order.
 type Publisher interface {
-	Publish(ctx context.Context, correlationID string, cs ...Contribution) error
+	Publish(ctx context.Context, cs ...Contribution) error
 }

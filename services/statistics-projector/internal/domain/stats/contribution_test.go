@@ -30,6 +30,9 @@ var createdAt = time.Date(2026, 11, 27, 22, 15, 30, 123456000, time.FixedZone("E
 // utcAt is createdAt as the statistics keep it: UTC, milliseconds.
 var utcAt = time.Date(2026, 11, 28, 3, 15, 30, 123000000, time.UTC)
 
+// position is where the consumer read event's events from the outbox topic.
+var position = outbox.Position{Partition: 2, Offset: 41}
+
 func event(eventType, aggregateID string, payload string) outbox.Event {
 	aggType := events.AggregateActivity
 	if eventType == events.UserCreated || eventType == events.UserUpdated || eventType == events.UserDeleted {
@@ -40,6 +43,7 @@ func event(eventType, aggregateID string, payload string) outbox.Event {
 		EventType: eventType, SchemaVersion: 1, Payload: json.RawMessage(payload),
 		Metadata:  outbox.Metadata{CorrelationID: "corr-1"},
 		CreatedAt: createdAt,
+		Position:  position,
 	}
 }
 
@@ -49,6 +53,7 @@ func daily(eventType string) stats.Contribution {
 		Inc:         map[string]int64{stats.Count: 1},
 		Identity:    map[string]string{"day": "2026-11-28", "event_type": eventType},
 		CommittedAt: createdAt.UTC(),
+		Source:      position, CorrelationID: "corr-1",
 	}
 }
 
@@ -61,6 +66,7 @@ func user(id string, created, joined, left int64) stats.Contribution {
 		Max:         map[string]time.Time{stats.LastActivityAt: utcAt},
 		Identity:    map[string]string{"user_id": id},
 		CommittedAt: createdAt.UTC(),
+		Source:      position, CorrelationID: "corr-1",
 	}
 }
 
@@ -236,6 +242,36 @@ func TestContributionsAreDeterministic(t *testing.T) {
 	assert.NotEqual(t, a[0].ID(), c[0].ID(), "another contribution")
 }
 
+// Every contribution of an event names where the event was read (the
+// watermark it is counted against) and carries its correlation id.
+func TestContributionsCarrySourceAndCorrelationID(t *testing.T) {
+	ev := event(events.ParticipantJoined, activityID, `{"activity_id":"`+activityID+`","user_id":"`+otherUser+`"}`)
+	ev.Position = outbox.Position{Partition: 7, Offset: 1_234_567}
+	ev.Metadata.CorrelationID = "corr-joined"
+	cs, err := stats.Contributions(ev)
+	require.NoError(t, err)
+	require.Len(t, cs, 2)
+	for _, c := range cs {
+		assert.Equal(t, outbox.Position{Partition: 7, Offset: 1_234_567}, c.Source, c.ID())
+		assert.Equal(t, "corr-joined", c.CorrelationID, c.ID())
+	}
+
+	// The same event read again at another position (a topic rebuilt, or
+	// a copy) is another source; everything else is the same.
+	again := ev
+	again.Position = outbox.Position{Partition: 3, Offset: 0}
+	again.Metadata.CorrelationID = ""
+	cs2, err := stats.Contributions(again)
+	require.NoError(t, err)
+	require.Len(t, cs2, 2)
+	for i := range cs {
+		assert.Equal(t, again.Position, cs2[i].Source)
+		assert.Empty(t, cs2[i].CorrelationID, "no correlation id in the metadata")
+		cs2[i].Source, cs2[i].CorrelationID = cs[i].Source, cs[i].CorrelationID
+		assert.Equal(t, cs[i], cs2[i])
+	}
+}
+
 // Every contribution an event makes is valid.
 func TestContributionsValidate(t *testing.T) {
 	for _, ev := range []outbox.Event{
@@ -268,6 +304,18 @@ func TestValidateRejects(t *testing.T) {
 			d.Inc = map[string]int64{"_seq": 1}
 			return d
 		}, "inc._seq"},
+		"the watermark as a counter": {func(_, d *stats.Contribution) *stats.Contribution {
+			d.Inc = map[string]int64{stats.Count: 1, "_sources": 1}
+			return d
+		}, "inc._sources"},
+		"negative source partition": {func(u, _ *stats.Contribution) *stats.Contribution {
+			u.Source.Partition = -1
+			return u
+		}, "source: partition -1, offset 41: must not be negative"},
+		"negative source offset": {func(_, d *stats.Contribution) *stats.Contribution {
+			d.Source.Offset = -2
+			return d
+		}, "source: partition 2, offset -2: must not be negative"},
 		"operator as a counter": {func(_, d *stats.Contribution) *stats.Contribution {
 			d.Inc = map[string]int64{stats.Count: 1, "$inc": 1}
 			return d
@@ -306,5 +354,13 @@ func TestValidateRejects(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 		})
+	}
+}
+
+// The first record of a partition is at offset 0: a zero source is valid.
+func TestValidateAcceptsTheFirstOffset(t *testing.T) {
+	for _, c := range []stats.Contribution{user(userID, 0, 1, 0), daily(events.ParticipantJoined)} {
+		c.Source = outbox.Position{}
+		assert.NoError(t, c.Validate(), c.ID())
 	}
 }

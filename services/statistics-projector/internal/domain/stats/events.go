@@ -20,6 +20,7 @@ func Contributions(ev outbox.Event) ([]Contribution, error) {
 		Inc:         map[string]int64{Count: 1},
 		Identity:    map[string]string{"day": day, "event_type": ev.EventType},
 		CommittedAt: ev.CommitTime(),
+		Source:      ev.Position, CorrelationID: ev.Metadata.CorrelationID,
 	}
 
 	userID, counter, err := actor(ev)
@@ -39,6 +40,7 @@ func Contributions(ev outbox.Event) ([]Contribution, error) {
 		Max:         map[string]time.Time{LastActivityAt: at},
 		Identity:    map[string]string{"user_id": userID},
 		CommittedAt: ev.CommitTime(),
+		Source:      ev.Position, CorrelationID: ev.Metadata.CorrelationID,
 	}
 	return []Contribution{daily, user}, nil
 }
