@@ -53,7 +53,7 @@ func (s *story) at(aggID string, version int64) time.Time {
 	panic("no event")
 }
 
-// Reader-facing fields (no _rev, field_versions, members, _seq: bookkeeping).
+// Reader-facing fields (no _rev, field_versions, members, _sources: bookkeeping).
 var (
 	userFields     = []string{"email", "username", "full_name", "city", "status", "created_at", "updated_at", "deleted_at", "deletion_reason", "version"}
 	activityFields = []string{"creator_id", "title", "description", "category", "location", "starts_at", "max_participants", "status",

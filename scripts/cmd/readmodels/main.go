@@ -22,7 +22,7 @@ import (
 	"github.com/activityapp/event-processor/scripts/internal/cli"
 )
 
-var collections = []string{"users", "activities", "user_statistics", "daily_statistics", "statistics_ledger"}
+var collections = []string{"users", "activities", "user_statistics", "daily_statistics"}
 
 func main() {
 	uri := flag.String("uri", cli.Env(os.Getenv, cli.MongoURIEnv, cli.MongoURI), "MongoDB URI (default from $MONGODB_URI)")
