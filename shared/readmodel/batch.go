@@ -66,8 +66,9 @@ type folded[M any] struct {
 // Documents the store wrote before come from its own copy; the rest are
 // read in one query. Every document's changes are applied to it in the
 // order given (so per-document order is the batch's), and the changed ones
-// go out in one unordered bulk write of guarded replaces (upserts for new
-// documents), at most DefaultMaxBulk per command. A guard that fails (the
+// go out in one unordered bulk write of inserts (new documents) and
+// replaces guarded by the revision they started from, at most
+// DefaultMaxBulk per command. A guard that fails (the
 // document moved on: another writer, or a stale copy) surfaces as a
 // duplicate-key error for that document alone; those documents, and for
 // safety every one after the first failure in the same command (FerretDB
@@ -209,6 +210,12 @@ func (s *Store[M, PM]) write(ctx context.Context, docs map[string]*folded[M], id
 		models := make([]mongo.WriteModel, len(chunk))
 		for i, id := range chunk {
 			f := docs[id]
+			if !f.found {
+				// A new document: an insert, whose unique _id is the
+				// guard (cheaper than an upsert, which has to look first).
+				models[i] = mongo.NewInsertOneModel().SetDocument(PM(&f.doc))
+				continue
+			}
 			models[i] = mongo.NewReplaceOneModel().
 				SetFilter(bson.D{{Key: "_id", Value: id}, {Key: "_rev", Value: f.rev}}).
 				SetReplacement(PM(&f.doc)).
@@ -221,7 +228,7 @@ func (s *Store[M, PM]) write(ctx context.Context, docs map[string]*folded[M], id
 		if err != nil {
 			return nil, fmt.Errorf("readmodel: write %d documents of %s: %w", len(chunk), s.coll.Name(), err)
 		}
-		if failedFrom == len(chunk) && res != nil && res.MatchedCount+res.UpsertedCount < int64(len(chunk)) {
+		if failedFrom == len(chunk) && res != nil && res.InsertedCount+res.MatchedCount+res.UpsertedCount < int64(len(chunk)) {
 			// Every guard held, yet fewer documents were written than
 			// sent: a store that skipped some silently. Read them all
 			// again rather than trust the copies.

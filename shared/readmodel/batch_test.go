@@ -85,9 +85,8 @@ func TestUpdateBatchTakesCreatedDocumentsToBeNew(t *testing.T) {
 	assert.Equal(t, readmodel.WriteStats{Documents: 2, RoundTrips: 1}, stats, "no reads, one write")
 	assert.Equal(t, finds, cmds.of("find"))
 
-	stats, err = s.UpdateBatch(t.Context(), []readmodel.Change[*noteDocument]{created("old"), created("new3")})
+	_, err = s.UpdateBatch(t.Context(), []readmodel.Change[*noteDocument]{created("old"), created("new3")})
 	require.NoError(t, err)
-	assert.Equal(t, 2, stats.Documents)
 	got := getDocument(t, s, "old")
 	assert.Equal(t, "existing", got.Title, "the stored document, not a new one")
 	assert.Equal(t, map[string]int64{"x": 1, "y": 2}, got.Tags)

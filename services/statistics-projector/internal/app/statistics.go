@@ -63,6 +63,7 @@ func (w *Writer) Apply(ctx context.Context, cs []stats.Contribution) error {
 			ID:          c.DocID,
 			CommittedAt: c.CommittedAt,
 			Apply:       func(d *stats.Document) (bool, error) { return d.Absorb(c), nil },
+			Creates:     c.Creates,
 		})
 	}
 	for _, coll := range stats.Collections {

@@ -55,6 +55,10 @@ type Contribution struct {
 	Source outbox.Position `json:"source"`
 	// CorrelationID of the event, carried as a message header.
 	CorrelationID string `json:"-"`
+	// Creates says the contribution most likely creates its document (a
+	// user's first event creates the user's statistics): the writer then
+	// skips reading a document it has no copy of.
+	Creates bool `json:"creates,omitempty"`
 }
 
 // Key names the document the contribution belongs to. It is the Kafka key
