@@ -26,6 +26,9 @@ type Config struct {
 	// Brokers and OutboxTopic locate the pipeline's Kafka topics.
 	Brokers     []string
 	OutboxTopic string
+	// MetricsURLs are the projector instances' /metrics, for the store
+	// operations per event; none leaves that line out of the report.
+	MetricsURLs []string
 	// OutDir receives report.json and the charts.
 	OutDir string
 	// Timeout bounds the wait for the projectors after the load; zero

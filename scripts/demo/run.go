@@ -59,6 +59,10 @@ func Run(ctx context.Context, cfg Config) (report.Report, error) {
 	if err := client.Ping(ctx, nil); err != nil {
 		return report.Report{}, fmt.Errorf("%w: MongoDB at %s: %w", ErrStackUnreachable, cfg.MongoURI, err)
 	}
+	storeBefore, storeErr := report.ScrapeStore(ctx, cfg.MetricsURLs)
+	if storeErr != nil {
+		_, _ = fmt.Fprintf(cfg.Log, "no store operations in the report: %v\n", storeErr)
+	}
 	recording, stopRecording := context.WithCancel(ctx)
 	defer stopRecording()
 	recorded := make(chan []report.Sample, 1)
@@ -76,6 +80,14 @@ func Run(ctx context.Context, cfg Config) (report.Report, error) {
 	}
 	stopRecording()
 	samples := append([]report.Sample{before}, <-recorded...)
+	var store *report.Store
+	if storeErr == nil && len(cfg.MetricsURLs) > 0 {
+		if after, err := report.ScrapeStore(ctx, cfg.MetricsURLs); err != nil {
+			_, _ = fmt.Fprintf(cfg.Log, "no store operations in the report: %v\n", err)
+		} else {
+			store = report.StoreCost(storeBefore, after, len(cfg.MetricsURLs), len(res.Events))
+		}
+	}
 
 	_, _ = fmt.Fprintln(cfg.Log, "verifying the read models against the outbox")
 	var verification bytes.Buffer
@@ -91,6 +103,7 @@ func Run(ctx context.Context, cfg Config) (report.Report, error) {
 	}
 
 	r := build(cfg, res, samples, fresh)
+	r.Store = store
 	r.Success.CaughtUp = caughtUp
 	r.Success.Verified = diff.OK()
 	r.Success.Verification = verification.String()

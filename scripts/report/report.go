@@ -34,7 +34,10 @@ type Report struct {
 	// Latency is the commit-to-read-model latency per read model, and
 	// over all of them as "all".
 	Latency map[string]Summary `json:"latency"`
-	Success Success            `json:"success"`
+	// Store is what the run cost the read-model store, when the
+	// projectors' metrics were reachable.
+	Store   *Store  `json:"store,omitempty"`
+	Success Success `json:"success"`
 	// Charts names the image files written next to report.json.
 	Charts map[string]string `json:"charts,omitempty"`
 }

@@ -49,6 +49,10 @@ func (r Report) WriteTable(w io.Writer) error {
 	if err := aligned(&b, tw.String()); err != nil {
 		return err
 	}
+	if st := r.Store; st != nil {
+		fmt.Fprintf(&b, "\nStore: %.2f operations per event (%d reads, %d bulk writes), %d documents written (%.2f per event), from %d projector instances\n",
+			st.OperationsPerEvent, st.Reads, st.Writes, st.Documents, st.DocumentsPerEvent, st.Instances)
+	}
 
 	fmt.Fprintf(&b, "\nSuccess: %.1f %% of %d events handled by every projector without a poison record",
 		100*r.Success.Rate, r.Success.Committed)

@@ -83,6 +83,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (de
 	fs.StringVar(&cfg.Database, "db", "activity_read_models", "read-model database")
 	brokers := fs.String("kafka", cli.Env(getenv, cli.KafkaBrokersEnv, cli.KafkaBrokers), "Kafka brokers, comma-separated (default from $KAFKA_BROKERS)")
 	fs.StringVar(&cfg.OutboxTopic, "topic", "postgres.activity.event_outbox", "the outbox topic Debezium writes")
+	metrics := fs.String("metrics", getenv("PROJECTOR_METRICS"), "the projector instances' /metrics URLs, comma-separated, for store operations per event (default from $PROJECTOR_METRICS)")
 	fs.StringVar(&cfg.OutDir, "out", "out/demo", "directory for report.json, report.txt and the charts")
 	fs.DurationVar(&cfg.Timeout, "timeout", 0, "how long to wait for the projectors after the load (0: 1 min + 30 ms per event)")
 	if err := fs.Parse(args); err != nil {
@@ -102,6 +103,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (de
 	for _, b := range strings.Split(*brokers, ",") {
 		if b = strings.TrimSpace(b); b != "" {
 			cfg.Brokers = append(cfg.Brokers, b)
+		}
+	}
+	for _, u := range strings.Split(*metrics, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			cfg.MetricsURLs = append(cfg.MetricsURLs, u)
 		}
 	}
 	return cfg, nil
