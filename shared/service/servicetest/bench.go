@@ -80,3 +80,21 @@ func ReplayStore(b *testing.B, stream []outbox.Event, size int, fresh func() (re
 	b.ReportMetric(float64(docs)/float64(max(spent, 1)), "docs/event")
 	return n
 }
+
+// CheckLast checks that the last of n events Replay handled (the stream
+// starts again when it runs out) reached its document, whose aggregate
+// version version reads.
+func CheckLast[D any](b *testing.B, repo interface {
+	Get(ctx context.Context, id string) (D, bool, error)
+}, stream []outbox.Event, n int, version func(D) int64,
+) {
+	b.Helper()
+	last := stream[(n-1)%len(stream)]
+	doc, found, err := repo.Get(context.Background(), last.AggregateID)
+	if err != nil || !found {
+		b.Fatalf("document %s of the last event: found %v, %v", last.AggregateID, found, err)
+	}
+	if got := version(doc); got != last.AggregateVersion {
+		b.Fatalf("document %s at version %d, want %d: the last event was not projected", last.AggregateID, got, last.AggregateVersion)
+	}
+}

@@ -56,7 +56,7 @@ func (a *Aggregate) Next(t testing.TB, eventType string, payload any) outbox.Eve
 
 // Interleave merges streams in a random order that keeps each stream's own
 // order, as partitions deliver them.
-func Interleave(r *rand.Rand, streams [][]outbox.Event) []outbox.Event {
+func Interleave[T any](r *rand.Rand, streams [][]T) []T {
 	var picks []int
 	for i, s := range streams {
 		for range s {
@@ -65,7 +65,7 @@ func Interleave(r *rand.Rand, streams [][]outbox.Event) []outbox.Event {
 	}
 	r.Shuffle(len(picks), func(i, j int) { picks[i], picks[j] = picks[j], picks[i] })
 	next := make([]int, len(streams))
-	out := make([]outbox.Event, 0, len(picks))
+	out := make([]T, 0, len(picks))
 	for _, i := range picks {
 		out = append(out, streams[i][next[i]])
 		next[i]++

@@ -69,7 +69,7 @@ func BenchmarkProjectActivitiesInMemory(b *testing.B) {
 				repo = adapters.NewActivitiesMemoryRepository()
 				return app.NewProjector(repo).Project
 			})
-			checkLast(b, repo, stream, n)
+			servicetest.CheckLast(b, repo, stream, n, func(d activity.Activity) int64 { return d.Version })
 		})
 	}
 }
@@ -90,18 +90,7 @@ func BenchmarkProjectActivities(b *testing.B) {
 				require.NoError(b, err)
 				return app.NewProjector(repo).Project, counters
 			})
-			checkLast(b, repo, stream, n)
+			servicetest.CheckLast(b, repo, stream, n, func(d activity.Activity) int64 { return d.Version })
 		})
 	}
-}
-
-// checkLast checks that the last of n events handled (the stream starts
-// again when it runs out) was projected.
-func checkLast(b *testing.B, repo activity.Repository, stream []outbox.Event, n int) {
-	b.Helper()
-	last := stream[(n-1)%len(stream)]
-	a, found, err := repo.Get(context.Background(), last.AggregateID)
-	require.NoError(b, err)
-	require.True(b, found)
-	require.Equal(b, last.AggregateVersion, a.Version, "the last event was projected")
 }

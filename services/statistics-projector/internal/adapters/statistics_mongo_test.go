@@ -306,26 +306,6 @@ func randomStreams(rng *rand.Rand, partitions, perPartition int, users, days []s
 	return streams
 }
 
-// interleave merges streams in a random order that keeps each stream's
-// own, as the increments topic delivers contributions of several outbox
-// partitions.
-func interleave(rng *rand.Rand, streams [][]stats.Contribution) []stats.Contribution {
-	var picks []int
-	for i, s := range streams {
-		for range s {
-			picks = append(picks, i)
-		}
-	}
-	rng.Shuffle(len(picks), func(i, j int) { picks[i], picks[j] = picks[j], picks[i] })
-	next := make([]int, len(streams))
-	out := make([]stats.Contribution, 0, len(picks))
-	for _, i := range picks {
-		out = append(out, streams[i][next[i]])
-		next[i]++
-	}
-	return out
-}
-
 // withDuplicates delivers every contribution one to three times: first in
 // its place, the copies anywhere later (a copy never comes before the
 // contribution itself; that would be a gap, which the increments topic
@@ -371,7 +351,7 @@ func TestStatisticsMongoManyContributionsWithDuplicates(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	streams := randomStreams(rng, 3, 60, []string{"u1", "u2", "u3"}, []string{"2026-11-27", "2026-11-28"})
 	distinct := slices.Concat(streams...)
-	deliveries := withDuplicates(rng, interleave(rng, streams))
+	deliveries := withDuplicates(rng, servicetest.Interleave(rng, streams))
 	batches := randomBatches(rng, deliveries, 40)
 
 	var applies, redelivered int
@@ -407,7 +387,7 @@ func TestStatisticsMongoManyContributionsWithDuplicates(t *testing.T) {
 func TestStatisticsMongoReplayWritesNothing(t *testing.T) {
 	db := mongotest.Database(t)
 	rng := rand.New(rand.NewPCG(7, 8))
-	cs := interleave(rng, randomStreams(rng, 2, 40, []string{"u1", "u2", "u3", "u4"}, []string{"2026-11-27"}))
+	cs := servicetest.Interleave(rng, randomStreams(rng, 2, 40, []string{"u1", "u2", "u3", "u4"}, []string{"2026-11-27"}))
 	first := newInstance(t, db)
 	for _, batch := range randomBatches(rng, cs, 25) {
 		first.apply(t, batch...)
@@ -455,7 +435,7 @@ func TestStatisticsMongoTwoWritersInterleaved(t *testing.T) {
 	db := mongotest.Database(t)
 	rng := rand.New(rand.NewPCG(9, 10))
 	streams := randomStreams(rng, 3, 30, []string{"u1", "u2"}, []string{"2026-11-27"})
-	batches := randomBatches(rng, withDuplicates(rng, interleave(rng, streams)), 15)
+	batches := randomBatches(rng, withDuplicates(rng, servicetest.Interleave(rng, streams)), 15)
 
 	writers := []instance{newInstance(t, db), newInstance(t, db)}
 	next := make([]int, len(writers))

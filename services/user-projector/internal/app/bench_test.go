@@ -66,7 +66,7 @@ func BenchmarkProjectUsersInMemory(b *testing.B) {
 		repo = adapters.NewUsersMemoryRepository()
 		return app.NewProjector(repo).Project
 	})
-	checkLast(b, repo, stream, n)
+	servicetest.CheckLast(b, repo, stream, n, func(d user.User) int64 { return d.Version })
 }
 
 // BenchmarkProjectUsers projects the same stream into MongoDB in batches
@@ -85,18 +85,7 @@ func BenchmarkProjectUsers(b *testing.B) {
 				require.NoError(b, err)
 				return app.NewProjector(repo).Project, counters
 			})
-			checkLast(b, repo, stream, n)
+			servicetest.CheckLast(b, repo, stream, n, func(d user.User) int64 { return d.Version })
 		})
 	}
-}
-
-// checkLast checks that the last of n events handled (the stream starts
-// again when it runs out) was projected.
-func checkLast(b *testing.B, repo user.Repository, stream []outbox.Event, n int) {
-	b.Helper()
-	last := stream[(n-1)%len(stream)]
-	u, found, err := repo.Get(context.Background(), last.AggregateID)
-	require.NoError(b, err)
-	require.True(b, found)
-	require.Equal(b, last.AggregateVersion, u.Version, "the last event was projected")
 }

@@ -41,7 +41,7 @@ func Contributions(ev outbox.Event) ([]Contribution, error) {
 		Identity:    map[string]string{"user_id": userID},
 		CommittedAt: ev.CommitTime(),
 		Source:      ev.Position, CorrelationID: ev.Metadata.CorrelationID,
-		Creates:     ev.EventType == events.UserCreated && ev.AggregateVersion == 1,
+		Creates: ev.EventType == events.UserCreated && ev.AggregateVersion == 1,
 	}
 	return []Contribution{daily, user}, nil
 }
