@@ -177,7 +177,7 @@ func TestHappyPath(t *testing.T) {
 	t.Logf("%d events from the outbox to every read model in %v", len(s.events), time.Since(began).Round(10*time.Millisecond))
 
 	// Every event's correlation id, from the outbox metadata, is on the
-	// "message handled" line of each projector that handles it.
+	// "event handled" line of each projector that handles it.
 	for _, svc := range Projectors {
 		handled := HandledCorrelationIDs(svc)
 		var missing []string
@@ -190,7 +190,7 @@ func TestHappyPath(t *testing.T) {
 			}
 		}
 		sort.Strings(missing)
-		assert.Empty(t, missing, "%s logged no \"message handled\" line with these correlation ids", svc)
+		assert.Empty(t, missing, "%s logged no \"event handled\" line with these correlation ids", svc)
 	}
 }
 

@@ -179,7 +179,7 @@ func HandledCorrelationIDs(service string) map[string]bool {
 	return ids
 }
 
-// handledCounts counts a projector's "message handled" lines by
+// handledCounts counts a projector's "event handled" lines by
 // correlation id.
 func handledCounts(service string) map[string]int {
 	counts := map[string]int{}
@@ -198,7 +198,7 @@ func handledLines(logs string) []string {
 			Msg           string `json:"msg"`
 			CorrelationID string `json:"correlation_id"`
 		}
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "message handled" {
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "event handled" {
 			ids = append(ids, line.CorrelationID)
 		}
 	}

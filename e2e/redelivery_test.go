@@ -157,7 +157,7 @@ func TestRedelivery(t *testing.T) {
 		restartFromEarliest(t, ctx, svc)
 	}
 	// Every event was handled again: each projector logged one more
-	// "message handled" line per correlation id (at least).
+	// "event handled" line per correlation id (at least).
 	for _, svc := range Projectors {
 		deadline := time.Now().Add(2 * time.Minute)
 		for {

@@ -351,7 +351,7 @@ func (s *Stack) registerConnector(ctx context.Context) error {
 }
 
 // ProjectorLogLevel is debug: the correlation middleware writes its
-// "message handled" line, which names the correlation id, at debug.
+// "event handled" line, which names the correlation id, at debug.
 const ProjectorLogLevel = "debug"
 
 func (s *Stack) startProjector(svc string) error {

@@ -112,6 +112,7 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 	err := r.attempt(ctx, h.Name, func(ctx context.Context) error { return h.Handle(ctx, values(items)) })
 	if err == nil {
 		r.counters.Add(metrics.MessagesProcessed, int64(len(items)), "handler", h.Name)
+		logHandled(ctx, r.logger, items...)
 		return nil
 	}
 	if !fault.IsPermanent(err) {
@@ -132,6 +133,7 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 		switch {
 		case err == nil:
 			r.counters.Inc(metrics.MessagesProcessed, "handler", h.Name)
+			logHandled(ctx, r.logger, it)
 		case fault.IsPermanent(err):
 			if err := r.poisonRecord(ctx, h.Name, it.rec, it.dec.CorrelationID, it.dec.EventID, it.dec.EventType, err); err != nil {
 				return err
@@ -159,6 +161,21 @@ func (h BatchHandler[T]) decode(rec kafka.Record) (d Decoded[T]) {
 	}
 	return d
 }
+
+// logHandled writes one debug line per handled record, with its
+// correlation id and event: the trail of each event through the service.
+func logHandled[T any](ctx context.Context, logger *slog.Logger, items ...item[T]) {
+	if !logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	for _, it := range items {
+		logger.DebugContext(eventContext(ctx, it.dec), EventHandledLog, slog.Int64("offset", it.rec.Offset))
+	}
+}
+
+// EventHandledLog is the message of the debug line logged for every
+// handled record.
+const EventHandledLog = "event handled"
 
 func values[T any](items []item[T]) []T {
 	vs := make([]T, len(items))
