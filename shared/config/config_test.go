@@ -32,6 +32,8 @@ func TestLoadFromDefaults(t *testing.T) {
 			Database: "activity_read_models",
 		},
 		Processing: config.Processing{
+			BatchMaxEvents:       500,
+			BatchMaxWait:         5 * time.Millisecond,
 			HandlerTimeout:       10 * time.Second,
 			RetryInitialInterval: 100 * time.Millisecond,
 			RetryMaxInterval:     10 * time.Second,
@@ -64,6 +66,8 @@ func TestLoadFromValues(t *testing.T) {
 		"MONGODB_URI":            "mongodb+srv://user:pw@cluster.example.com/?retryWrites=true",
 		"MONGODB_DATABASE":       "read_models-2",
 		"HANDLER_TIMEOUT":        "750ms",
+		"BATCH_MAX_EVENTS":       "50",
+		"BATCH_MAX_WAIT":         "0",
 		"RETRY_INITIAL_INTERVAL": "5ms",
 		"RETRY_MAX_INTERVAL":     "1m",
 		"PANIC_ATTEMPTS":         "7",
@@ -80,6 +84,8 @@ func TestLoadFromValues(t *testing.T) {
 	assert.Equal(t, "mongodb+srv://user:pw@cluster.example.com/?retryWrites=true", cfg.Mongo.URI)
 	assert.Equal(t, "read_models-2", cfg.Mongo.Database)
 	assert.Equal(t, 750*time.Millisecond, cfg.Processing.HandlerTimeout)
+	assert.Equal(t, 50, cfg.Processing.BatchMaxEvents)
+	assert.Zero(t, cfg.Processing.BatchMaxWait, "0: only what is already fetched")
 	assert.Equal(t, 5*time.Millisecond, cfg.Processing.RetryInitialInterval)
 	assert.Equal(t, time.Minute, cfg.Processing.RetryMaxInterval)
 	assert.Equal(t, 7, cfg.Processing.PanicAttempts)
@@ -101,6 +107,12 @@ func TestLoadFromInvalid(t *testing.T) {
 		{"mongo uri scheme", map[string]string{"MONGODB_URI": "http://x"}, "MONGODB_URI", `"http://x"`},
 		{"mongo uri without host", map[string]string{"MONGODB_URI": "mongodb://"}, "MONGODB_URI", "with a host"},
 		{"handler timeout not a duration", map[string]string{"HANDLER_TIMEOUT": "abc"}, "HANDLER_TIMEOUT", `"abc"`},
+		{"batch of no events", map[string]string{"BATCH_MAX_EVENTS": "0"}, "BATCH_MAX_EVENTS", "0"},
+		{"batch too large", map[string]string{"BATCH_MAX_EVENTS": "10001"}, "BATCH_MAX_EVENTS", "10001"},
+		{"batch size not a number", map[string]string{"BATCH_MAX_EVENTS": "many"}, "BATCH_MAX_EVENTS", `many`},
+		{"batch wait negative", map[string]string{"BATCH_MAX_WAIT": "-1ms"}, "BATCH_MAX_WAIT", "negative"},
+		{"batch wait not a duration", map[string]string{"BATCH_MAX_WAIT": "soon"}, "BATCH_MAX_WAIT", `"soon"`},
+		{"batch wait too long", map[string]string{"BATCH_MAX_WAIT": "11s"}, "BATCH_MAX_WAIT", "10s"},
 		{"handler timeout negative", map[string]string{"HANDLER_TIMEOUT": "-1s"}, "HANDLER_TIMEOUT", "positive"},
 		{"handler timeout zero", map[string]string{"HANDLER_TIMEOUT": "0s"}, "HANDLER_TIMEOUT", "positive"},
 		{"close timeout", map[string]string{"CLOSE_TIMEOUT": "soon"}, "CLOSE_TIMEOUT", `"soon"`},
