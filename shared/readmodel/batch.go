@@ -248,7 +248,7 @@ func (s *Store[M, PM]) write(ctx context.Context, docs map[string]*folded[M], id
 }
 
 func (s *Store[M, PM]) bulkWrite(ctx context.Context, models []mongo.WriteModel) (*mongo.BulkWriteResult, error) {
-	release, err := acquireWrite(ctx)
+	release, err := acquireWrite(ctx, len(models))
 	if err != nil {
 		return nil, err
 	}

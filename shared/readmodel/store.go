@@ -65,8 +65,8 @@ const (
 // DefaultMaxBulk caps the documents of one bulk write. FerretDB, the
 // stand-in for MongoDB here, holds a pooled PostgreSQL connection for every
 // document an update command matches until the command ends, and hangs for
-// good (every client) once its pool of 50 runs dry: 16 per process keeps
-// the three projectors below that. Bulk size buys little beyond it anyway:
+// good (every client) once its pool of 50 runs dry: 16 per process (see
+// MaxDocumentsInFlight) keeps the three projectors below that. Bulk size buys little beyond it anyway:
 // FerretDB writes the documents one by one, and 16 documents per round
 // trip already make the round trips a small part of a batch's cost.
 const DefaultMaxBulk = 16

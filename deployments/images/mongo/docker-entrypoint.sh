@@ -70,7 +70,7 @@ fi
 # Connections: FerretDB holds one pooled connection per document an update
 # command matches until the command ends, and every client hangs for good
 # once its pool (50 by default) runs dry. The projectors bound what they
-# send (one bulk write of at most 16 documents in flight per process), so
+# send (at most 16 documents of bulk writes in flight per process), so
 # the default stack needs at most 48; the larger pool below leaves room for
 # scaled-out instances.
 # shellcheck disable=SC2086 # POSTGRES_ARGS is word-split on purpose.
