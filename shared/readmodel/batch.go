@@ -58,6 +58,11 @@ type folded[M any] struct {
 	// assumeNew skips the read of an uncached document on the first
 	// attempt (see Change.Creates).
 	assumeNew bool
+	// stored is the document as the store holds it, before this batch's
+	// changes (BSON; nil when absent), and settled says the batch is done
+	// with it (written, or unchanged and cached again).
+	stored  []byte
+	settled bool
 }
 
 // UpdateBatch applies changes, in order, to their documents and writes each
@@ -74,9 +79,13 @@ type folded[M any] struct {
 // safety every one after the first failure in the same command (FerretDB
 // stops a bulk write at its first error), are read again and their changes
 // applied again. A change that fails stops the batch with its error.
-func (s *Store[M, PM]) UpdateBatch(ctx context.Context, changes []Change[PM]) (WriteStats, error) {
-	var stats WriteStats
+func (s *Store[M, PM]) UpdateBatch(ctx context.Context, changes []Change[PM]) (stats WriteStats, err error) {
 	docs := make(map[string]*folded[M])
+	defer func() {
+		if err != nil {
+			s.keepStored(docs)
+		}
+	}()
 	var order []string
 	for i, c := range changes {
 		f, ok := docs[c.ID]
@@ -111,6 +120,31 @@ func (s *Store[M, PM]) UpdateBatch(ctx context.Context, changes []Change[PM]) (W
 	return stats, fmt.Errorf("%w: %s: %d documents, e.g. %s", ErrConflict, s.coll.Name(), len(pending), pending[0])
 }
 
+// keepStored puts back into the cache the documents of a failed batch
+// as they were stored before it, so that its retry (a timeout under load,
+// an outage) starts from them instead of reading every one again. A copy
+// gone stale meanwhile (the write went through after all) fails the
+// retry's guard and is read then.
+func (s *Store[M, PM]) keepStored(docs map[string]*folded[M]) {
+	for id, f := range docs {
+		if f.settled || f.stored == nil {
+			continue
+		}
+		var doc M
+		if bson.Unmarshal(f.stored, &doc) == nil {
+			s.cache.put(id, doc)
+		}
+	}
+}
+
+// snapshot records f's document as stored, for keepStored.
+func snapshot[M any, PM Document[M]](f *folded[M]) {
+	f.stored = nil
+	if f.found {
+		f.stored, _ = bson.Marshal(PM(&f.doc))
+	}
+}
+
 // load fills docs[ids] from the cache (on the first attempt) or the
 // collection. Documents are read one by one, a few at a time: a query by
 // _id is what every MongoDB-compatible store answers from its index
@@ -123,6 +157,7 @@ func (s *Store[M, PM]) load(ctx context.Context, docs map[string]*folded[M], ids
 		f.doc, f.found = zero, false
 		if doc, ok := s.cache.take(id); ok && first {
 			f.doc, f.found = doc, true
+			snapshot[M, PM](f)
 			continue
 		}
 		if first && f.assumeNew {
@@ -151,6 +186,7 @@ func (s *Store[M, PM]) load(ctx context.Context, docs map[string]*folded[M], ids
 	}
 	for i, id := range missing {
 		docs[id].doc, docs[id].found = results[i], found[i]
+		snapshot[M, PM](docs[id])
 	}
 	return nil
 }
@@ -188,6 +224,7 @@ func (s *Store[M, PM]) fold(changes []Change[PM], docs map[string]*folded[M], id
 			if f.found {
 				s.cache.put(id, f.doc)
 			}
+			f.settled = true
 			continue
 		}
 		f.rev = meta.Rev
@@ -240,6 +277,7 @@ func (s *Store[M, PM]) write(ctx context.Context, docs map[string]*folded[M], id
 				continue
 			}
 			s.cache.put(id, docs[id].doc)
+			docs[id].settled = true
 			stats.Documents++
 		}
 		s.metrics.Add(DocumentsWritten, int64(min(failedFrom, len(chunk))), "collection", s.coll.Name())

@@ -187,3 +187,29 @@ func TestUpdateBatchUnderConcurrentPartitions(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, partitions*docs, n, "every document written once per round")
 }
+
+// A batch that fails (here: its context ends before the write, as a
+// timeout under load would) leaves the store's copies as they were, so
+// the retry needs no reads; and nothing of the failed batch sticks.
+func TestUpdateBatchKeepsItsCopiesWhenItFails(t *testing.T) {
+	coll, cmds := monitoredCollection(t, notesCollection(t))
+	s := readmodel.NewStore[noteDocument](coll)
+	_, err := s.UpdateBatch(t.Context(), []readmodel.Change[*noteDocument]{tagChange("a", "x", 1), tagChange("b", "x", 1)})
+	require.NoError(t, err)
+	finds := cmds.of("find")
+
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err = s.UpdateBatch(ctx, []readmodel.Change[*noteDocument]{tagChange("a", "y", 2), tagChange("b", "y", 2)})
+	require.ErrorIs(t, err, context.Canceled)
+
+	stats, err := s.UpdateBatch(t.Context(), []readmodel.Change[*noteDocument]{tagChange("a", "y", 2), tagChange("b", "y", 2)})
+	require.NoError(t, err)
+	assert.Equal(t, readmodel.WriteStats{Documents: 2, RoundTrips: 1}, stats, "no reads: the copies were kept")
+	assert.Equal(t, finds, cmds.of("find"))
+	for _, id := range []string{"a", "b"} {
+		got := getDocument(t, s, id)
+		assert.Equal(t, map[string]int64{"x": 1, "y": 2}, got.Tags, id)
+		assert.EqualValues(t, 2, got.Rev, id)
+	}
+}
