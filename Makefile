@@ -53,7 +53,7 @@ BENCH_PACKAGES := shared:./debezium/,./router/,./readmodel/ \
 BENCHTIME ?= 2s
 
 .PHONY: bench
-bench: ## benchmarks: the consumer path, each projection in memory, the store on FerretDB (BENCHTIME=2s)
+bench: ## benchmarks: the consumer path, each projection at batch sizes 1-500 on FerretDB, the store, the statistics writer (BENCHTIME=2s)
 	@for mp in $(BENCH_PACKAGES); do m=$${mp%%:*}; pkgs=$${mp#*:}; echo "== $$m"; \
 	  (cd $$m && go test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $${pkgs//,/ }); done
 
