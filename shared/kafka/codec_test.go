@@ -2,9 +2,7 @@ package kafka_test
 
 import (
 	"testing"
-	"time"
 
-	"github.com/IBM/sarama"
 	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/stretchr/testify/assert"
@@ -12,21 +10,6 @@ import (
 
 	"github.com/activityapp/event-processor/shared/kafka"
 )
-
-func consumerMessage(key, value []byte, headers ...string) *sarama.ConsumerMessage {
-	rec := &sarama.ConsumerMessage{
-		Topic:     "postgres.activity.event_outbox",
-		Partition: 7,
-		Offset:    12345,
-		Key:       key,
-		Value:     value,
-		Timestamp: time.Date(2025, 11, 27, 10, 15, 30, 123000000, time.FixedZone("CET", 3600)),
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		rec.Headers = append(rec.Headers, &sarama.RecordHeader{Key: []byte(headers[i]), Value: []byte(headers[i+1])})
-	}
-	return rec
-}
 
 func TestMarshal(t *testing.T) {
 	msg := message.NewMessage("uuid-1", []byte(`{"x":1}`))
@@ -85,25 +68,4 @@ func TestMarshalNullAndEmptyValues(t *testing.T) {
 			assert.Empty(t, v)
 		})
 	}
-}
-
-// toConsumerMessage is what a consumer would read back for pm. Headers are
-// appended in order, so for a header sent twice the later one wins, as in
-// Unmarshal.
-func toConsumerMessage(t *testing.T, pm *sarama.ProducerMessage, partition int32, offset int64) *sarama.ConsumerMessage {
-	t.Helper()
-	cm := &sarama.ConsumerMessage{Topic: pm.Topic, Partition: partition, Offset: offset}
-	var err error
-	if pm.Key != nil {
-		cm.Key, err = pm.Key.Encode()
-		require.NoError(t, err)
-	}
-	if pm.Value != nil {
-		cm.Value, err = pm.Value.Encode()
-		require.NoError(t, err)
-	}
-	for i := range pm.Headers {
-		cm.Headers = append(cm.Headers, &pm.Headers[i])
-	}
-	return cm
 }

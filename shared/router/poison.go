@@ -28,7 +28,7 @@ func (r *Router) poisonRecord(ctx context.Context, handler string, rec kafka.Rec
 	ctx = logging.WithAttrs(ctx, slog.String("correlation_id", correlationID), slog.Int64("offset", rec.Offset))
 	select {
 	case <-r.closing:
-		return fmt.Errorf("%w (record %d: %v)", ErrShuttingDown, rec.Offset, reason)
+		return fmt.Errorf("%w (record %d: %s)", ErrShuttingDown, rec.Offset, firstLine(reason))
 	default:
 	}
 	msg := poisonMessage(handler, rec, correlationID, eventID, eventType, reason)

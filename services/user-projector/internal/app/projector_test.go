@@ -143,14 +143,6 @@ func one(p *app.Projector) func(context.Context, outbox.Event) error {
 	return func(ctx context.Context, ev outbox.Event) error { return p.Project(ctx, []outbox.Event{ev}) }
 }
 
-func keys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
-}
-
 // An invalid event is a permanent error (the poison queue takes it) and
 // changes nothing, whether the user exists or not.
 func TestInvalidEventsArePermanentAndChangeNothing(t *testing.T) {
