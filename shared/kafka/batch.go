@@ -103,11 +103,12 @@ func (c BatchSubscriberConfig) Validate() error {
 	return nil
 }
 
-// saramaConfig is the consumer configuration of NewSubscriber with this
-// config's initial offset, and a channel buffer that can hold a full batch.
+// saramaConfig is watermill-kafka's consumer configuration with this
+// config's initial offset, auto-commit every second, sticky assignment, and
+// a channel buffer that can hold a full batch.
 func (c BatchSubscriberConfig) saramaConfig() *sarama.Config {
 	// The base leaves the protocol version at sarama's default (2.8),
-	// which kfake and Kafka 4 accept, as NewSubscriber does.
+	// which kfake and Kafka 4 accept.
 	sc := wkafka.DefaultSaramaSubscriberConfig()
 	if c.ClientID != "" {
 		sc.ClientID = c.ClientID
@@ -206,8 +207,8 @@ func recordFromConsumerMessage(m *sarama.ConsumerMessage) Record {
 		}
 		switch k := string(h.Key); k {
 		case MetadataKey, MetadataTopic, MetadataPartition, MetadataOffset, MetadataTimestamp, MetadataNullValue:
-			// As in Unmarshaler: these names describe a record's own
-			// position and key, so a header must not pass for them.
+			// These names describe a record's own position and key,
+			// so a header must not pass for them.
 		default:
 			rec.Headers[k] = string(h.Value)
 		}

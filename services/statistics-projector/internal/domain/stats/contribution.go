@@ -88,10 +88,9 @@ var fields = map[string]struct{ inc, max, identity []string }{
 
 // Validate checks that c names its event and a document of a statistics
 // collection, and writes only that collection's own fields. Anything else
-// (a field such as _id or _seq, an operator-like "$x", one field under two
-// operators) would make every attempt to apply c fail, and leave a ledger
-// entry behind that blocks the document: such a contribution is rejected
-// before it reaches the ledger.
+// (a field such as _id, _rev or _sources, an operator-like "$x") would
+// corrupt the document's bookkeeping or fail on every attempt to write it:
+// such a contribution is rejected before it reaches the store.
 func (c Contribution) Validate() error {
 	if c.EventID == "" {
 		return errors.New("event_id: required")
