@@ -13,6 +13,7 @@ package mongotest
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
+	"github.com/jackc/pgx/v5"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
@@ -84,6 +86,9 @@ func startFerretDB(ctx context.Context, pg *pgtest.Server) (*Server, error) {
 	if err := pg.CreateDatabase(ctx, backendDatabase); err != nil {
 		return nil, fmt.Errorf("mongotest: %w", err)
 	}
+	if err := indexIDs(ctx, pg.URL(backendDatabase)); err != nil {
+		return nil, fmt.Errorf("mongotest: %w", err)
+	}
 
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:      ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
@@ -115,6 +120,26 @@ func startFerretDB(ctx context.Context, pg *pgtest.Server) (*Server, error) {
 		return nil, fmt.Errorf("mongotest: FerretDB at %s does not answer: %w", s.uri, err)
 	}
 	return s, nil
+}
+
+// IDIndexSQL gives FerretDB's tables an `_id` index its lookups can use
+// (the file says why). The event-processor/mongo:7 image applies the same
+// file.
+//
+//go:embed ferretdb_id_index.sql
+var IDIndexSQL string
+
+func indexIDs(ctx context.Context, url string) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return fmt.Errorf("connect to FerretDB's backend: %w", err)
+	}
+	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
+	// The simple protocol runs a multi-statement script in one call.
+	if _, err := conn.Exec(ctx, IDIndexSQL, pgx.QueryExecModeSimpleProtocol); err != nil {
+		return fmt.Errorf("ferretdb_id_index.sql: %w", err)
+	}
+	return nil
 }
 
 // URI returns the connection string, e.g. mongodb://127.0.0.1:41234/.

@@ -151,3 +151,40 @@ func TestUniqueDatabaseName(t *testing.T) {
 		})
 	}
 }
+
+// TestIDLookupsUseAnIndex: finds and updates by `_id` must not scan the
+// collection (MongoDB answers them from its `_id` index; FerretDB needs
+// ferretdb_id_index.sql), or every write slows down as collections grow.
+func TestIDLookupsUseAnIndex(t *testing.T) {
+	ctx := context.Background()
+	db := database(t)
+	users := db.Collection("users")
+	docs := make([]any, 2000)
+	for i := range docs {
+		docs[i] = bson.D{{Key: "_id", Value: fmt.Sprintf("user-%04d", i)}, {Key: "_rev", Value: 1}}
+	}
+	if _, err := users.InsertMany(ctx, docs); err != nil {
+		t.Fatalf("insert: %v", err)
+	}
+
+	for name, filter := range map[string]bson.D{
+		"_id":      {{Key: "_id", Value: "user-1234"}},
+		"_id+_rev": {{Key: "_id", Value: "user-1234"}, {Key: "_rev", Value: 1}},
+	} {
+		var plan bson.Raw
+		err := db.RunCommand(ctx, bson.D{
+			{Key: "explain", Value: bson.D{{Key: "find", Value: users.Name()}, {Key: "filter", Value: filter}}},
+		}).Decode(&plan)
+		if err != nil {
+			t.Fatalf("explain find %s: %v", name, err)
+		}
+		text := plan.String()
+		// FerretDB reports PostgreSQL's plan; MongoDB its own stages.
+		scans := strings.Contains(text, "Seq Scan") || strings.Contains(text, "COLLSCAN")
+		indexed := strings.Contains(text, "Index Scan") || strings.Contains(text, "IDHACK") ||
+			strings.Contains(text, "EXPRESS") || strings.Contains(text, "IXSCAN")
+		if scans || !indexed {
+			t.Errorf("find by %s is not answered from an index: %s", name, text)
+		}
+	}
+}

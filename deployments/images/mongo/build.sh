@@ -18,7 +18,10 @@ ferretdb_version=v1.24.2
 ferretdb_tags=ferretdb_no_sqlite
 
 FORCE=${FORCE_BASE:-0} "$here/../base/build.sh"
-hash=$(inputs_hash Dockerfile docker-entrypoint.sh build.sh healthcheck ../postgres/install-postgres.sh -- \
+# The `_id` index FerretDB's lookups can use; the test harness applies the
+# same file.
+id_index_sql=../../../testkit/mongotest/ferretdb_id_index.sql
+hash=$(inputs_hash Dockerfile docker-entrypoint.sh build.sh healthcheck ../postgres/install-postgres.sh "$id_index_sql" -- \
   "$ferretdb_module@$ferretdb_version" "$ferretdb_tags" "$(go env GOVERSION)" "$(image_id "$IMAGES_BASE")")
 if up_to_date "$image" "$hash"; then
   echo "$image: up to date"
@@ -30,7 +33,7 @@ work=$(mktemp -d /tmp/ep-mongo-build.XXXXXX)
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 ctx=$work/context
 mkdir -p "$ctx"
-cp Dockerfile docker-entrypoint.sh ../postgres/install-postgres.sh "$ctx/"
+cp Dockerfile docker-entrypoint.sh ../postgres/install-postgres.sh "$id_index_sql" "$ctx/"
 
 # Static binaries, no workspace (the repo's go.work doesn't list these), no
 # toolchain download, no VCS stamping (the copies below aren't checkouts).

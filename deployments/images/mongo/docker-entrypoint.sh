@@ -90,6 +90,11 @@ done
 psql -qAt -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres <<'EOSQL'
 SELECT 'CREATE DATABASE ferretdb' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'ferretdb') \gexec
 EOSQL
+# FerretDB's own `_id` index cannot serve its `_id` filters, so without this
+# every lookup by `_id` scans the collection (the file says more). At every
+# start: it is idempotent and indexes collections of an older volume too.
+psql -qAt -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U postgres -d ferretdb \
+  -f /usr/local/share/event-processor/ferretdb_id_index.sql >/dev/null
 
 mkdir -p "$DATA/ferretdb-state"
 # Defaults as env vars, so FERRETDB_* from `docker run -e` win.
