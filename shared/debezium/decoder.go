@@ -67,7 +67,7 @@ func (d *Decoder) Decode(rec kafka.Record) (Result, error) {
 	// an "op" member, so only a value with both op and source counts as an
 	// envelope then.
 	if isObject && env.op != nil && (!smt || env.source != nil) {
-		return decodeEnvelope(env)
+		return d.decodeEnvelope(env)
 	}
 	if smt {
 		return d.decodeSMT(rec, value)

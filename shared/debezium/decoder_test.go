@@ -38,7 +38,7 @@ var (
 			},
 		},
 		CreatedAt: utc("2025-11-27T10:15:30.118204Z"),
-		Source:    outbox.Source{LSN: 24023176, TxID: 771, CommitTime: micros(1764238530123456)},
+		Source:    outbox.Source{Schema: "activity", Table: "event_outbox", LSN: 24023176, TxID: 771, CommitTime: micros(1764238530123456)},
 	}
 	activityCreated = outbox.Event{
 		EventID:          "3d6f4b2e-8a1c-4f5e-9b7d-2c8e1a0f6b34",
@@ -53,7 +53,7 @@ var (
 			CausationID:   "c0ffee00-1234-4abc-8def-0123456789ab",
 		},
 		CreatedAt: utc("2025-11-27T10:16:02.907311Z"),
-		Source:    outbox.Source{LSN: 24025648, TxID: 775, CommitTime: micros(1764238562912054)},
+		Source:    outbox.Source{Schema: "activity", Table: "event_outbox", LSN: 24025648, TxID: 775, CommitTime: micros(1764238562912054)},
 	}
 	participantLeft = outbox.Event{
 		EventID:          "5e0d2f61-7b3a-4c89-a1d4-93f2e8b7c6a0",
@@ -64,7 +64,7 @@ var (
 		SchemaVersion:    1,
 		Payload:          json.RawMessage(`{"user_id":"2f1e0d9c-8b7a-4655-9443-3221100fedcb","activity_id":"a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"}`),
 		CreatedAt:        micros(1764238601250377),
-		Source:           outbox.Source{LSN: 24031072, TxID: 781, CommitTime: micros(1764238601255912)},
+		Source:           outbox.Source{Schema: "activity", Table: "event_outbox", LSN: 24031072, TxID: 781, CommitTime: micros(1764238601255912)},
 	}
 	userUpdated = outbox.Event{
 		EventID:          "8b3e4c2a-1f0d-4e9b-b7a6-5c4d3e2f1a09",
@@ -79,7 +79,7 @@ var (
 			CausationID:   "0f8fad5b-d9cb-469f-a165-70867728950e",
 		},
 		CreatedAt: utc("2025-11-27T10:20:11.5Z"),
-		Source:    outbox.Source{LSN: 24035512, TxID: 802, CommitTime: micros(1764238811504119)},
+		Source:    outbox.Source{Schema: "activity", Table: "event_outbox", LSN: 24035512, TxID: 802, CommitTime: micros(1764238811504119)},
 	}
 	participantJoined = outbox.Event{
 		EventID:          "c9b8a7f6-e5d4-4c3b-a291-8f7e6d5c4b3a",
@@ -91,7 +91,7 @@ var (
 		Payload:          json.RawMessage(`{"user_id":"2f1e0d9c-8b7a-4655-9443-3221100fedcb","joined_at":"2025-11-26T18:42:07.000001Z","activity_id":"a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"}`),
 		Metadata:         outbox.Metadata{CorrelationID: "6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d"},
 		CreatedAt:        utc("2025-11-26T18:42:07.000412Z"),
-		Source:           outbox.Source{LSN: 24019528, TxID: 769, CommitTime: micros(1764238400002118), Snapshot: true},
+		Source:           outbox.Source{Schema: "activity", Table: "event_outbox", LSN: 24019528, TxID: 769, CommitTime: micros(1764238400002118), Snapshot: true},
 	}
 )
 
@@ -102,6 +102,7 @@ func with(ev outbox.Event, fn func(*outbox.Event)) outbox.Event {
 }
 
 func TestDecodeEnvelope(t *testing.T) {
+	const create = "create_schemas_off.json"
 	tests := []struct {
 		name  string
 		value []byte
@@ -137,6 +138,27 @@ func TestDecodeEnvelope(t *testing.T) {
 			variant(t, "create_schemas_off.json", `"txId": 771,
     "lsn": 24023176,`, `"txId": null,`),
 			with(userCreated, func(e *outbox.Event) { e.Source.LSN, e.Source.TxID = 0, 0 }),
+		},
+		{
+			"create, informational source fields of other types are left out",
+			variant(t, create, `"lsn": 24023176`, `"lsn": "0/16E9A48"`,
+				`"txId": 771`, `"txId": {"xid": 771}`, `"snapshot": "false"`, `"snapshot": 1`),
+			with(userCreated, func(e *outbox.Event) { e.Source.LSN, e.Source.TxID = 0, 0 }),
+		},
+		{
+			"create, numbers as strings",
+			variant(t, create, `"lsn": 24023176`, `"lsn": "24023176"`, `"ts_us": 1764238530123456`, `"ts_us": "1764238530123456"`),
+			userCreated,
+		},
+		{
+			"create, unreadable ts_us falls back to ts_ms",
+			variant(t, create, `"ts_us": 1764238530123456`, `"ts_us": 1.5e15`),
+			with(userCreated, func(e *outbox.Event) { e.Source.CommitTime = time.UnixMilli(1764238530123).UTC() }),
+		},
+		{
+			"create, source without schema and table",
+			variant(t, create, `"schema": "activity",`, ``, `"table": "event_outbox",`, ``),
+			with(userCreated, func(e *outbox.Event) { e.Source.Schema, e.Source.Table = "", "" }),
 		},
 		{
 			"create, metadata absent",
@@ -251,8 +273,21 @@ func TestDecodeMalformed(t *testing.T) {
 		{"created_at a boolean", variant(t, base, `"created_at": "2025-11-27T10:15:30.118204Z"`, `"created_at": true`), "after.created_at", "debezium: after.created_at: want an ISO-8601 string or epoch microseconds, got a boolean"},
 		{"created_at fractional micros", variant(t, base, `"created_at": "2025-11-27T10:15:30.118204Z"`, `"created_at": 1764238530118204.5`), "after.created_at", "debezium: after.created_at: want an ISO-8601 string or epoch microseconds, got a number"},
 		{"missing source", variant(t, base, `"source": {`, `"x": {`), "source", "debezium: source: missing"},
-		{"source.lsn not an integer", variant(t, base, `"lsn": 24023176`, `"lsn": "0/16E9A48"`), "source.lsn", `debezium: source.lsn: want an integer, got "0/16E9A48"`},
-		{"source.snapshot a number", variant(t, base, `"snapshot": "false"`, `"snapshot": 1`), "source.snapshot", "debezium: source.snapshot: want a string or boolean, got a number"},
+		{
+			"another table",
+			variant(t, base, `"table": "event_outbox"`, `"table": "event_outbox_archive"`),
+			"source.table", `debezium: source.table: record of table "activity.event_outbox_archive", not the outbox "activity.event_outbox"`,
+		},
+		{
+			"another schema",
+			variant(t, base, `"schema": "activity"`, `"schema": "public"`),
+			"source.table", `debezium: source.table: record of table "public.event_outbox", not the outbox`,
+		},
+		{
+			"an update of another table",
+			variant(t, base, `"op": "c"`, `"op": "u"`, `"table": "event_outbox"`, `"table": "users"`),
+			"source.table", `debezium: source.table: record of table "activity.users", not the outbox`,
+		},
 	}
 	d := newTestDecoder(t)
 	for _, tt := range tests {
@@ -273,6 +308,21 @@ func TestNewDecoder(t *testing.T) {
 	assert.Error(t, err)
 	_, err = NewDecoder(DecoderConfig{VersionHeader: " version"})
 	assert.Error(t, err)
+
+	assert.Equal(t, DefaultTable, d.cfg.Table)
+	for _, bad := range []string{"event_outbox", ".event_outbox", "activity."} {
+		_, err = NewDecoder(DecoderConfig{Table: bad})
+		assert.ErrorContains(t, err, "schema.table", bad)
+	}
+	// Another outbox table: its records pass, the default table's do not.
+	other, err := NewDecoder(DecoderConfig{Table: "billing.outbox"})
+	require.NoError(t, err)
+	_, err = other.Decode(record(fixture(t, "create_schemas_off.json")))
+	requireMalformed(t, err, "source.table", `debezium: source.table: record of table "activity.event_outbox", not the outbox "billing.outbox"`)
+	res, err := other.Decode(record(variant(t, "create_schemas_off.json",
+		`"schema": "activity"`, `"schema": "billing"`, `"table": "event_outbox"`, `"table": "outbox"`)))
+	require.NoError(t, err)
+	assert.Equal(t, "billing", res.Event.Source.Schema)
 }
 
 // The decoded event must not alias the record: the caller may reuse the

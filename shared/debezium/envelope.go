@@ -1,5 +1,7 @@
 package debezium
 
+import "fmt"
+
 // envelope holds the raw members of a Debezium change-event envelope that
 // the decoder looks at.
 type envelope struct {
@@ -56,10 +58,16 @@ func (e envelope) isHeartbeat() bool {
 // decodeEnvelope decodes a change event. Only c (insert) and r (snapshot
 // read) carry events; the other operations are skipped without looking at
 // before/after, which json.Valid has already checked for well-formedness.
-func decodeEnvelope(e envelope) (Result, error) {
+func (d *Decoder) decodeEnvelope(e envelope) (Result, error) {
 	op, ok := stringValue(e.op)
 	if !ok {
 		return Result{}, malformed("op", "want a string, got "+jsonKind(e.op))
+	}
+	// Whatever the operation: a record of another table is not ours, and
+	// projecting (or skipping) it silently would hide a misconfigured
+	// connector.
+	if err := d.checkTable(e.source); err != nil {
+		return Result{}, err
 	}
 	switch op {
 	case "c", "r":
@@ -87,4 +95,18 @@ func decodeEnvelope(e envelope) (Result, error) {
 	// A read is a snapshot by definition, whatever source.snapshot says.
 	ev.Source.Snapshot = ev.Source.Snapshot || op == "r"
 	return Result{Event: ev}, nil
+}
+
+// checkTable fails for a source block that names a table other than the
+// outbox. A block without schema and table (or none at all) passes: only
+// a record that says where it comes from can be refused for it.
+func (d *Decoder) checkTable(raw []byte) error {
+	src, err := decodeSource(raw)
+	if err != nil || (src.Schema == "" && src.Table == "") {
+		return nil
+	}
+	if got := src.Schema + "." + src.Table; got != d.cfg.Table {
+		return malformed("source.table", fmt.Sprintf("record of table %q, not the outbox %q", got, d.cfg.Table))
+	}
+	return nil
 }

@@ -28,12 +28,18 @@ func fixture(tb testing.TB, name string) []byte {
 	return b
 }
 
-// variant is fixture name with old replaced by repl; old must occur.
-func variant(tb testing.TB, name, old, repl string) []byte {
+// variant is fixture name with old replaced by repl, for each old, repl
+// pair that follows; every old must occur.
+func variant(tb testing.TB, name string, oldRepl ...string) []byte {
 	tb.Helper()
+	require.True(tb, len(oldRepl)%2 == 0, "variant takes old, repl pairs")
 	b := fixture(tb, name)
-	require.Truef(tb, bytes.Contains(b, []byte(old)), "%s does not contain %q", name, old)
-	return bytes.Replace(b, []byte(old), []byte(repl), 1)
+	for i := 0; i < len(oldRepl); i += 2 {
+		old, repl := oldRepl[i], oldRepl[i+1]
+		require.Truef(tb, bytes.Contains(b, []byte(old)), "%s does not contain %q", name, old)
+		b = bytes.Replace(b, []byte(old), []byte(repl), 1)
+	}
+	return b
 }
 
 // compact is the single-line form JsonConverter puts on the wire.

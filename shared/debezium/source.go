@@ -1,15 +1,19 @@
 package debezium
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/activityapp/event-processor/shared/outbox"
 )
 
-// decodeSource reads the envelope's source block. Only lsn, txId, the
-// commit timestamp and the snapshot marker are kept; Source is informational
-// (ordering uses AggregateVersion), but a field of the wrong type still
-// fails, because it means the record is not what we think it is.
+// decodeSource reads the envelope's source block: lsn, txId, the commit
+// timestamp, the snapshot marker, schema and table. Only schema and table
+// decide anything (the table check); the rest is informational (ordering
+// uses AggregateVersion), so a value of an unexpected type is left out
+// rather than poisoning the record: a harmless format change upstream must
+// not stop the pipeline. A missing block, or one that is not an object,
+// still fails.
 func decodeSource(raw []byte) (outbox.Source, error) {
 	if isNull(raw) {
 		return outbox.Source{}, malformed("source", "missing")
@@ -20,7 +24,7 @@ func decodeSource(raw []byte) (outbox.Source, error) {
 	}
 	var (
 		src        outbox.Source
-		tsMs, tsUs []byte
+		tsMs, tsUs int64
 	)
 	for {
 		k, v, ok := it.next()
@@ -29,74 +33,57 @@ func decodeSource(raw []byte) (outbox.Source, error) {
 		}
 		switch string(unescapedKey(k)) {
 		case "lsn":
-			n, err := optionalInt(v, "source.lsn")
-			if err != nil {
-				return outbox.Source{}, err
-			}
-			src.LSN = n
+			src.LSN = lenientInt(v)
 		case "txId":
-			n, err := optionalInt(v, "source.txId")
-			if err != nil {
-				return outbox.Source{}, err
-			}
-			src.TxID = n
+			src.TxID = lenientInt(v)
 		case "ts_ms":
-			tsMs = v
+			tsMs = lenientInt(v)
 		case "ts_us":
-			tsUs = v
+			tsUs = lenientInt(v)
 		case "snapshot":
-			snap, err := parseSnapshot(v)
-			if err != nil {
-				return outbox.Source{}, err
-			}
-			src.Snapshot = snap
+			src.Snapshot = parseSnapshot(v)
+		case "schema":
+			src.Schema, _ = stringValue(v)
+		case "table":
+			src.Table, _ = stringValue(v)
 		}
 	}
 	// ts_us has the full precision of the commit timestamp; ts_ms is all that
-	// connectors before Debezium 2.6 send.
-	if !isNull(tsUs) {
-		us, err := optionalInt(tsUs, "source.ts_us")
-		if err != nil {
-			return outbox.Source{}, err
-		}
-		src.CommitTime = time.UnixMicro(us).UTC()
-	} else if !isNull(tsMs) {
-		ms, err := optionalInt(tsMs, "source.ts_ms")
-		if err != nil {
-			return outbox.Source{}, err
-		}
-		src.CommitTime = time.UnixMilli(ms).UTC()
+	// connectors before Debezium 2.6 send. Without either, Event.CommitTime
+	// falls back to created_at.
+	switch {
+	case tsUs > 0:
+		src.CommitTime = time.UnixMicro(tsUs).UTC()
+	case tsMs > 0:
+		src.CommitTime = time.UnixMilli(tsMs).UTC()
 	}
 	return src, nil
 }
 
-// optionalInt reads a JSON integer; null is 0.
-func optionalInt(raw []byte, field string) (int64, error) {
-	if isNull(raw) {
-		return 0, nil
+// lenientInt reads a JSON integer, or a string holding one; anything else
+// (null, a fraction, an object) is 0.
+func lenientInt(raw []byte) int64 {
+	if n, ok := intValue(raw); ok {
+		return n
 	}
-	n, ok := intValue(raw)
-	if !ok {
-		return 0, malformed(field, "want an integer, got "+describe(raw))
+	if s, ok := stringValue(raw); ok {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return n
+		}
 	}
-	return n, nil
+	return 0
 }
 
 // parseSnapshot reads source.snapshot: a string enum since Debezium 1.x
 // ("true", "first", "last", "first_in_data_collection",
 // "last_in_data_collection", "incremental", "false"), a boolean before.
 // Any string other than "false" and "" means snapshot, so that an enum
-// value added by a later Debezium does not poison records.
-func parseSnapshot(raw []byte) (bool, error) {
-	switch {
-	case isNull(raw), string(raw) == "false":
-		return false, nil
-	case string(raw) == "true":
-		return true, nil
+// value added by a later Debezium does not poison records; any other type
+// means no snapshot (op r marks snapshot reads anyway).
+func parseSnapshot(raw []byte) bool {
+	if string(raw) == "true" {
+		return true
 	}
 	s, ok := stringValue(raw)
-	if !ok {
-		return false, malformed("source.snapshot", "want a string or boolean, got "+jsonKind(raw))
-	}
-	return s != "false" && s != "", nil
+	return ok && s != "false" && s != ""
 }

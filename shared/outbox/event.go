@@ -52,8 +52,12 @@ type Metadata struct {
 // Source says where in the PostgreSQL WAL the change came from. It is
 // informational: ordering decisions use AggregateVersion.
 type Source struct {
-	LSN  int64
-	TxID int64
+	// Schema and Table name the captured table, e.g. activity and
+	// event_outbox; empty when the record does not say.
+	Schema string
+	Table  string
+	LSN    int64
+	TxID   int64
 	// CommitTime is source.ts_ms/ts_us: when the transaction committed.
 	CommitTime time.Time
 	// Snapshot is true for rows read by Debezium's initial snapshot (op r).
