@@ -149,7 +149,7 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 func (h BatchHandler[T]) decode(rec kafka.Record) (d Decoded[T]) {
 	defer func() {
 		if p := recover(); p != nil {
-			d = Decoded[T]{Err: fault.Permanentf("decoding panicked: %v", p)}
+			d = Decoded[T]{Err: fault.Permanentf("decoding panicked: %v", p), CorrelationID: recordCorrelationID(rec)}
 		}
 	}()
 	d = h.Decode(rec)
