@@ -6,7 +6,10 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"strconv"
 	"time"
+
+	"github.com/activityapp/event-processor/shared/mongodb"
 )
 
 // Config is what every projector needs. A service with settings of its own
@@ -36,6 +39,9 @@ type Kafka struct {
 type Mongo struct {
 	URI      string // MONGODB_URI
 	Database string // MONGODB_DATABASE
+	// WriteConcern is "majority" or a number of members; empty means the
+	// URI's w, else majority (MONGODB_WRITE_CONCERN).
+	WriteConcern string
 }
 
 // Processing tunes batching, retries and shutdown.
@@ -108,8 +114,9 @@ func LoadFrom(service string, lookup func(string) (string, bool)) (Config, *Env,
 			ClientID:      env.String("KAFKA_CLIENT_ID", service),
 		},
 		Mongo: Mongo{
-			URI:      env.MongoURI("MONGODB_URI", DefaultMongoURI),
-			Database: env.String("MONGODB_DATABASE", DefaultDatabase),
+			URI:          env.MongoURI("MONGODB_URI", DefaultMongoURI),
+			Database:     env.String("MONGODB_DATABASE", DefaultDatabase),
+			WriteConcern: env.String("MONGODB_WRITE_CONCERN", ""),
 		},
 		Processing: Processing{
 			BatchMaxEvents:       env.Int("BATCH_MAX_EVENTS", DefaultBatchMaxEvents, 1, MaxBatchMaxEvents),
@@ -151,11 +158,36 @@ func (c Config) Validate() error {
 	if !databaseName.MatchString(c.Mongo.Database) {
 		return &Error{Variable: "MONGODB_DATABASE", Reason: fmt.Sprintf("not a valid database name: %q", c.Mongo.Database)}
 	}
+	if _, err := mongodb.ParseWriteConcern(c.Mongo.WriteConcern); err != nil {
+		return &Error{Variable: "MONGODB_WRITE_CONCERN", Reason: err.Error()}
+	}
 	if c.Processing.BatchMaxWait > MaxBatchMaxWait {
 		return &Error{Variable: "BATCH_MAX_WAIT", Reason: fmt.Sprintf("must not exceed %s", MaxBatchMaxWait)}
 	}
 	if c.Processing.RetryMaxInterval < c.Processing.RetryInitialInterval {
 		return &Error{Variable: "RETRY_MAX_INTERVAL", Reason: "must not be below RETRY_INITIAL_INTERVAL"}
+	}
+	// Shutdown waits for in-flight batches; one attempt may take
+	// HANDLER_TIMEOUT, so a shorter wait cuts every slow attempt short.
+	if c.Processing.CloseTimeout <= c.Processing.HandlerTimeout {
+		return &Error{Variable: "CLOSE_TIMEOUT", Reason: fmt.Sprintf(
+			"must exceed HANDLER_TIMEOUT (%s), got %s", c.Processing.HandlerTimeout, c.Processing.CloseTimeout)}
+	}
+	if err := validateListenAddr(c.HTTPAddr); err != nil {
+		return &Error{Variable: "HTTP_ADDR", Reason: err.Error()}
+	}
+	return nil
+}
+
+// validateListenAddr accepts what net.Listen("tcp", addr) would: [host]:port
+// with a port from 0 to 65535.
+func validateListenAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("not [host]:port: %q", addr)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("port not a number from 0 to 65535: %q", addr)
 	}
 	return nil
 }

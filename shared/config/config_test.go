@@ -74,6 +74,7 @@ func TestLoadFromValues(t *testing.T) {
 		"CLOSE_TIMEOUT":          "4s",
 		"LOG_LEVEL":              "debug",
 		"HTTP_ADDR":              "127.0.0.1:9000",
+		"MONGODB_WRITE_CONCERN":  "2",
 	}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"kafka-1:9092", "kafka-2:9093"}, cfg.Kafka.Brokers)
@@ -92,6 +93,7 @@ func TestLoadFromValues(t *testing.T) {
 	assert.Equal(t, 4*time.Second, cfg.Processing.CloseTimeout)
 	assert.Equal(t, slog.LevelDebug, cfg.LogLevel)
 	assert.Equal(t, "127.0.0.1:9000", cfg.HTTPAddr)
+	assert.Equal(t, "2", cfg.Mongo.WriteConcern)
 }
 
 func TestLoadFromInvalid(t *testing.T) {
@@ -116,6 +118,18 @@ func TestLoadFromInvalid(t *testing.T) {
 		{"handler timeout negative", map[string]string{"HANDLER_TIMEOUT": "-1s"}, "HANDLER_TIMEOUT", "positive"},
 		{"handler timeout zero", map[string]string{"HANDLER_TIMEOUT": "0s"}, "HANDLER_TIMEOUT", "positive"},
 		{"close timeout", map[string]string{"CLOSE_TIMEOUT": "soon"}, "CLOSE_TIMEOUT", `"soon"`},
+		{"close timeout equals handler timeout", map[string]string{"CLOSE_TIMEOUT": "10s"}, "CLOSE_TIMEOUT", "must exceed HANDLER_TIMEOUT (10s)"},
+		{
+			"close timeout below handler timeout",
+			map[string]string{"HANDLER_TIMEOUT": "1m", "CLOSE_TIMEOUT": "30s"},
+			"CLOSE_TIMEOUT", "must exceed HANDLER_TIMEOUT (1m0s), got 30s",
+		},
+		{"http addr without port", map[string]string{"HTTP_ADDR": "8080"}, "HTTP_ADDR", `not [host]:port: "8080"`},
+		{"http addr port not a number", map[string]string{"HTTP_ADDR": ":http-alt"}, "HTTP_ADDR", "port not a number"},
+		{"http addr port too large", map[string]string{"HTTP_ADDR": "0.0.0.0:70000"}, "HTTP_ADDR", `"0.0.0.0:70000"`},
+		{"write concern zero", map[string]string{"MONGODB_WRITE_CONCERN": "0"}, "MONGODB_WRITE_CONCERN", `"majority" or a number of members of at least 1, got "0"`},
+		{"write concern word", map[string]string{"MONGODB_WRITE_CONCERN": "all"}, "MONGODB_WRITE_CONCERN", `got "all"`},
+		{"http addr empty port", map[string]string{"HTTP_ADDR": "localhost:"}, "HTTP_ADDR", "port not a number"},
 		{"panic attempts zero", map[string]string{"PANIC_ATTEMPTS": "0"}, "PANIC_ATTEMPTS", "between 1 and 100"},
 		{"panic attempts not a number", map[string]string{"PANIC_ATTEMPTS": "three"}, "PANIC_ATTEMPTS", "not an integer"},
 		{"log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL", `"loud"`},

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
 )
 
 // Config names the server and database.
@@ -19,14 +21,65 @@ type Config struct {
 	Database string
 	// AppName shows up in the server's logs and currentOp.
 	AppName string
+	// WriteConcern is "majority" or a number of members (at least 1); every
+	// write also waits for the journal, so a write is durable before the
+	// projector commits the offsets behind it. Empty: the URI's w, else
+	// "majority".
+	WriteConcern string
 }
+
+// ErrInvalidWriteConcern reports a WriteConcern that is neither "majority"
+// nor a positive number of members.
+var ErrInvalidWriteConcern = errors.New(`mongodb: write concern must be "majority" or a number of members of at least 1`)
 
 // Validate reports a config that cannot connect.
 func (c Config) Validate() error {
 	if c.URI == "" || c.Database == "" {
 		return errors.New("mongodb: URI and Database are required")
 	}
+	if _, err := ParseWriteConcern(c.WriteConcern); err != nil {
+		return err
+	}
 	return nil
+}
+
+// ParseWriteConcern reads "majority" or a number of members (see
+// Config.WriteConcern); empty gives nil. w=0 is refused: unacknowledged
+// writes would let a failed write's offset be committed.
+func ParseWriteConcern(s string) (*writeconcern.WriteConcern, error) {
+	journal := true
+	switch s {
+	case "":
+		return nil, nil
+	case writeconcern.WCMajority:
+		return &writeconcern.WriteConcern{W: writeconcern.WCMajority, Journal: &journal}, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return nil, fmt.Errorf("%w, got %q", ErrInvalidWriteConcern, s)
+	}
+	return &writeconcern.WriteConcern{W: n, Journal: &journal}, nil
+}
+
+// ClientOptions are the driver options Connect uses for cfg, which must be
+// valid: retryable reads and writes, and the write concern (cfg's, else
+// the URI's, else majority), always journaled when it is cfg's or the
+// default.
+func ClientOptions(cfg Config) *options.ClientOptions {
+	opts := options.Client().ApplyURI(cfg.URI).
+		SetAppName(cfg.AppName).
+		SetServerSelectionTimeout(5 * time.Second).
+		SetRetryWrites(true).
+		SetRetryReads(true)
+	wc, _ := ParseWriteConcern(cfg.WriteConcern)
+	switch {
+	case wc != nil:
+		opts.SetWriteConcern(wc)
+	case opts.WriteConcern == nil: // the URI names none
+		wc, _ = ParseWriteConcern(writeconcern.WCMajority)
+		opts.SetWriteConcern(wc)
+	}
+	return opts
 }
 
 // Connect returns a handle on the database and a cleanup that disconnects.
@@ -37,12 +90,7 @@ func Connect(ctx context.Context, cfg Config, logger *slog.Logger) (*mongo.Datab
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
 	}
-	opts := options.Client().ApplyURI(cfg.URI).
-		SetAppName(cfg.AppName).
-		SetServerSelectionTimeout(5 * time.Second).
-		SetRetryWrites(true).
-		SetRetryReads(true)
-	client, err := mongo.Connect(opts)
+	client, err := mongo.Connect(ClientOptions(cfg))
 	if err != nil {
 		return nil, nil, fmt.Errorf("mongodb: %w", err)
 	}

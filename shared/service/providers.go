@@ -45,7 +45,12 @@ func NewLogger(cfg config.Config) *slog.Logger {
 
 // NewDatabase connects to the read-model database, waiting for it.
 func NewDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (*mongo.Database, func(), error) {
-	return mongodb.Connect(ctx, mongodb.Config{URI: cfg.Mongo.URI, Database: cfg.Mongo.Database, AppName: cfg.Service}, logger)
+	return mongodb.Connect(ctx, mongodb.Config{
+		URI:          cfg.Mongo.URI,
+		Database:     cfg.Mongo.Database,
+		AppName:      cfg.Service,
+		WriteConcern: cfg.Mongo.WriteConcern,
+	}, logger)
 }
 
 // NewSubscriber is the service's consumer-group subscriber of the outbox

@@ -64,6 +64,7 @@ func CheckGracefulStop(t *testing.T, bin string, service string) {
 		"MONGODB_URI="+mongotest.URI(t),
 		"MONGODB_DATABASE="+db.Name(),
 		"HTTP_ADDR="+addr,
+		"HANDLER_TIMEOUT=5s",
 		"CLOSE_TIMEOUT=10s",
 	)
 	var out bytes.Buffer

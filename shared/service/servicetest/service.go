@@ -77,6 +77,7 @@ func (s *Service) Run(t *testing.T) (stop func()) {
 		"HTTP_ADDR":              "127.0.0.1:0",
 		"LOG_LEVEL":              "error",
 		"RETRY_INITIAL_INTERVAL": "10ms",
+		"HANDLER_TIMEOUT":        "4s",
 		"CLOSE_TIMEOUT":          "5s",
 	}
 	for k, v := range s.env {

@@ -305,6 +305,7 @@ func serviceEnv(t *testing.T, kc *kafkatest.Cluster, db *mongo.Database, extra m
 		"HTTP_ADDR":              "127.0.0.1:0",
 		"LOG_LEVEL":              "error",
 		"RETRY_INITIAL_INTERVAL": "10ms",
+		"HANDLER_TIMEOUT":        "4s",
 		"CLOSE_TIMEOUT":          "5s",
 	}
 	maps.Copy(vars, extra)
