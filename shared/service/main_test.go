@@ -16,14 +16,17 @@ import (
 
 func TestRunConfigErrorExitsWithTwo(t *testing.T) {
 	tests := map[string]map[string]string{
-		"KAFKA_BROKERS":      {"KAFKA_BROKERS": "bad"},
-		"MONGODB_URI":        {"MONGODB_URI": "http://x"},
-		"HANDLER_TIMEOUT":    {"HANDLER_TIMEOUT": "-1s"},
-		"PANIC_ATTEMPTS":     {"PANIC_ATTEMPTS": "0"},
-		"LOG_LEVEL":          {"LOG_LEVEL": "loud"},
-		"KAFKA_TOPIC":        {"KAFKA_TOPIC": "bad topic!"},
-		"KAFKA_POISON_TOPIC": {"KAFKA_TOPIC": "t", "KAFKA_POISON_TOPIC": "t"},
-		"MONGODB_DATABASE":   {"MONGODB_DATABASE": "a/b"},
+		"KAFKA_BROKERS":         {"KAFKA_BROKERS": "bad"},
+		"MONGODB_URI":           {"MONGODB_URI": "http://x"},
+		"HANDLER_TIMEOUT":       {"HANDLER_TIMEOUT": "-1s"},
+		"PANIC_ATTEMPTS":        {"PANIC_ATTEMPTS": "0"},
+		"LOG_LEVEL":             {"LOG_LEVEL": "loud"},
+		"KAFKA_TOPIC":           {"KAFKA_TOPIC": "bad topic!"},
+		"KAFKA_POISON_TOPIC":    {"KAFKA_TOPIC": "t", "KAFKA_POISON_TOPIC": "t"},
+		"MONGODB_DATABASE":      {"MONGODB_DATABASE": "a/b"},
+		"HTTP_ADDR":             {"HTTP_ADDR": "8080"},
+		"CLOSE_TIMEOUT":         {"HANDLER_TIMEOUT": "30s", "CLOSE_TIMEOUT": "30s"},
+		"MONGODB_WRITE_CONCERN": {"MONGODB_WRITE_CONCERN": "0"},
 	}
 	for variable, env := range tests {
 		t.Run(variable, func(t *testing.T) {
