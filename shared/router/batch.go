@@ -109,7 +109,7 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 		return nil
 	}
 
-	err := r.attempt(ctx, h.Name, func(ctx context.Context) error { return h.Handle(ctx, values(items)) })
+	err := r.attempt(ctx, h.Name, handling, func(ctx context.Context) error { return h.Handle(ctx, values(items)) })
 	if err == nil {
 		r.counters.Add(metrics.MessagesProcessed, int64(len(items)), "handler", h.Name)
 		logHandled(ctx, r.logger, items...)
@@ -127,7 +127,7 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 	r.logger.WarnContext(ctx, "batch failed permanently; handling its records one by one to find the bad ones",
 		slog.Int("records", len(items)), slog.String("error", firstLine(err)))
 	for _, it := range items {
-		err := r.attempt(eventContext(ctx, it.dec), h.Name, func(ctx context.Context) error {
+		err := r.attempt(eventContext(ctx, it.dec), h.Name, handling, func(ctx context.Context) error {
 			return h.Handle(ctx, []T{it.dec.Value})
 		})
 		switch {

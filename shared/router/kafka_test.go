@@ -20,10 +20,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+	"github.com/ThreeDotsLabs/watermill/message"
 	wmiddleware "github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -223,8 +225,30 @@ type projector struct {
 // startProjector runs a router with one router.Outbox handler of the
 // outbox topic in the consumer group of cfg, whose MaxEvents and MaxWait
 // it keeps. handle is given the router, to learn when shutdown begins.
-func startProjector(t *testing.T, c *kafkatest.Cluster, logs *syncBuffer, cfg kafka.BatchSubscriberConfig, handle func(*router.Router) handleFunc) *projector {
+// projectorOption changes what startProjector builds.
+type projectorOption func(*projectorSetup)
+
+type projectorSetup struct {
+	poison         func(message.Publisher) message.Publisher
+	handlerTimeout time.Duration
+}
+
+// withPoisonPublisher wraps the poison publisher.
+func withPoisonPublisher(wrap func(message.Publisher) message.Publisher) projectorOption {
+	return func(s *projectorSetup) { s.poison = wrap }
+}
+
+// withHandlerTimeout sets HandlerTimeout (default 10 s).
+func withHandlerTimeout(d time.Duration) projectorOption {
+	return func(s *projectorSetup) { s.handlerTimeout = d }
+}
+
+func startProjector(t *testing.T, c *kafkatest.Cluster, logs *syncBuffer, cfg kafka.BatchSubscriberConfig, handle func(*router.Router) handleFunc, opts ...projectorOption) *projector {
 	t.Helper()
+	setup := projectorSetup{poison: func(p message.Publisher) message.Publisher { return p }, handlerTimeout: 10 * time.Second}
+	for _, o := range opts {
+		o(&setup)
+	}
 	logger := logging.New(logs, slog.LevelDebug, service)
 	wlogger := logging.Watermill(logger)
 	cfg.Brokers = c.Brokers()
@@ -241,12 +265,12 @@ func startProjector(t *testing.T, c *kafkatest.Cluster, logs *syncBuffer, cfg ka
 	p := &projector{t: t, sub: sub, counters: metrics.NewCounters(), runErr: make(chan error, 1)}
 	p.router, err = router.New(router.Config{
 		PoisonTopic:          poisonTopic,
-		HandlerTimeout:       10 * time.Second,
+		HandlerTimeout:       setup.handlerTimeout,
 		RetryInitialInterval: 5 * time.Millisecond,
 		RetryMaxInterval:     50 * time.Millisecond,
 		PanicAttempts:        panicAttempts,
 		CloseTimeout:         5 * time.Second,
-	}, pub, logger, p.counters)
+	}, setup.poison(pub), logger, p.counters)
 	require.NoError(t, err)
 	dec, err := debezium.NewDecoder(debezium.DecoderConfig{})
 	require.NoError(t, err)
@@ -840,4 +864,85 @@ func TestBatchesInOffsetOrder(t *testing.T) {
 	assert.EqualValues(t, 3, p.counters.Get(router.Batches, "handler", handlerName))
 	assert.EqualValues(t, n, p.counters.Get(router.BatchRecords, "handler", handlerName))
 	assert.EqualValues(t, n, p.count(metrics.MessagesProcessed))
+}
+
+// stallingPublisher fails (or, with hang, blocks) every publish until
+// release is called, then publishes for real.
+type stallingPublisher struct {
+	message.Publisher
+	hang     bool
+	released chan struct{}
+	once     sync.Once
+	tries    atomic.Int32
+}
+
+func newStallingPublisher(hang bool) *stallingPublisher {
+	return &stallingPublisher{hang: hang, released: make(chan struct{})}
+}
+
+func (s *stallingPublisher) release() { s.once.Do(func() { close(s.released) }) }
+
+func (s *stallingPublisher) Publish(topic string, msgs ...*message.Message) error {
+	s.tries.Add(1)
+	select {
+	case <-s.released:
+		return s.Publisher.Publish(topic, msgs...)
+	default:
+	}
+	if s.hang {
+		<-s.released
+		return errors.New("released too late: this try was given up")
+	}
+	return errors.New("kafka: broker unreachable")
+}
+
+// TestFailingPoisonPublishStallsLoudly: while the poison topic cannot be
+// written, the record is neither dropped nor passed: its publish is retried
+// with backoff (also when a publish hangs: each try ends with
+// HandlerTimeout), the retries are counted as kind poison_publish,
+// PoisonWaiting reports it, and the partition does not move. Once the
+// topic is back, the record is poisoned and the partition moves on.
+func TestFailingPoisonPublishStallsLoudly(t *testing.T) {
+	for _, hang := range []bool{false, true} {
+		t.Run(fmt.Sprintf("hang=%v", hang), func(t *testing.T) {
+			t.Parallel()
+			c := kafkatest.Start(t, 1, outboxTopic, poisonTopic)
+			logs := &syncBuffer{}
+			dumpLogsOnFailure(t, logs)
+			c.Produce(t, outboxTopic, []byte("k"), []byte("not json"), nil) // offset 0
+			good := uuidN(9, 1)
+			c.Produce(t, outboxTopic, []byte("agg"), outboxRecord(t, good, uuidN(1009, 1), "corr"), nil) // offset 1
+
+			stalling := newStallingPublisher(hang)
+			j := newJournal()
+			p := startProjector(t, c, logs, kafka.BatchSubscriberConfig{ConsumerGroup: service, MaxEvents: 1},
+				recordTo(j),
+				withPoisonPublisher(func(pub message.Publisher) message.Publisher {
+					stalling.Publisher = pub
+					return stalling
+				}),
+				withHandlerTimeout(100*time.Millisecond))
+
+			require.Eventually(t, func() bool {
+				return p.count(metrics.MessagesRetried, "kind", "poison_publish") >= 3
+			}, wait, 10*time.Millisecond, "poison publish retried")
+			assert.EqualValues(t, 1, p.router.PoisonWaiting())
+			ready, detail := p.router.Readiness()
+			assert.False(t, ready)
+			assert.Equal(t, "stalled: 1 records cannot be published to the poison topic "+poisonTopic+" (see the logs)", detail)
+			assert.Empty(t, j.ids(), "the partition does not move past a record it cannot poison")
+			assert.Zero(t, p.count(metrics.MessagesPoisoned))
+			assert.NotEmpty(t, logs.lines(t, "poison publish failed, retrying"))
+
+			stalling.release()
+			poison := c.Consume(t, poisonTopic, 1, wait)
+			assert.Equal(t, []byte("not json"), poison[0].Value)
+			j.waitUntil(t, "the next record handled", func() bool { return len(j.events()) == 1 })
+			assert.EqualValues(t, 1, p.count(metrics.MessagesPoisoned))
+			assert.Zero(t, p.router.PoisonWaiting())
+			ready, _ = p.router.Readiness()
+			assert.True(t, ready)
+			assertCommitted(t, c, service, map[int32]int64{0: 2})
+		})
+	}
 }

@@ -21,8 +21,9 @@ const PoisonedSubscriber = "kafka"
 // poisonRecord publishes rec to the poison topic with Watermill's
 // reason_poisoned, topic_poisoned, handler_poisoned and subscriber_poisoned
 // metadata, its original key, headers and position, and the correlation
-// and event it carried. A failing publish is retried like any transient
-// error; once shutdown has begun nothing is poisoned (a failure then says
+// and event it carried. A failing publish is retried with backoff like any
+// transient error (counted as kind poison_publish, and shown by
+// PoisonWaiting), never dropped; once shutdown has begun nothing is poisoned (a failure then says
 // nothing about the record) and the batch is left for redelivery.
 func (r *Router) poisonRecord(ctx context.Context, handler string, rec kafka.Record, correlationID, eventID, eventType string, reason error) error {
 	ctx = logging.WithAttrs(ctx, slog.String("correlation_id", correlationID), slog.Int64("offset", rec.Offset))
@@ -32,9 +33,18 @@ func (r *Router) poisonRecord(ctx context.Context, handler string, rec kafka.Rec
 	default:
 	}
 	msg := poisonMessage(handler, rec, correlationID, eventID, eventType, reason)
-	err := r.attempt(ctx, handler, func(context.Context) error {
-		return r.poison.Publish(r.cfg.PoisonTopic, msg)
+	failed := false
+	err := r.attempt(ctx, handler, poisoning, func(ctx context.Context) error {
+		err := r.publishPoison(ctx, msg)
+		if err != nil && !failed {
+			failed = true
+			r.poisonWaiting.Add(1)
+		}
+		return err
 	})
+	if failed {
+		r.poisonWaiting.Add(-1)
+	}
 	if err != nil {
 		return fmt.Errorf("router: poisoning record %d: %w", rec.Offset, err)
 	}
@@ -43,6 +53,25 @@ func (r *Router) poisonRecord(ctx context.Context, handler string, rec kafka.Rec
 		slog.String("event_id", eventID), slog.String("event_type", eventType), slog.String("reason", firstLine(reason)))
 	return nil
 }
+
+// publishPoison publishes msg to the poison topic within ctx (one try's
+// HANDLER_TIMEOUT). The producer call itself takes no context; when ctx
+// ends first it is left to finish on its own, so a retry may write the
+// record a second time: the poison queue is at-least-once, like the rest.
+func (r *Router) publishPoison(ctx context.Context, msg *message.Message) error {
+	done := make(chan error, 1)
+	go func() { done <- r.poison.Publish(r.cfg.PoisonTopic, msg.Copy()) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("publish to %s: %w", r.cfg.PoisonTopic, context.Cause(ctx))
+	}
+}
+
+// PoisonWaiting is how many records are waiting to be poisoned after at
+// least one failed publish: each holds its partition. Readiness reports it.
+func (r *Router) PoisonWaiting() int64 { return r.poisonWaiting.Load() }
 
 func poisonMessage(handler string, rec kafka.Record, correlationID, eventID, eventType string, reason error) *message.Message {
 	uuid := rec.Headers[wkafka.UUIDHeaderKey]

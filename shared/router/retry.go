@@ -18,6 +18,16 @@ import (
 // is left for redelivery.
 var ErrShuttingDown = errors.New("shutting down: batch left for redelivery")
 
+// work is what attempt retries.
+type work struct{ name, kind string }
+
+var (
+	// handling a batch: its transient errors count as kind transient.
+	handling = work{name: "batch", kind: "transient"}
+	// poisoning a record: a failing publish counts as kind poison_publish.
+	poisoning = work{name: "poison publish", kind: "poison_publish"}
+)
+
 // errPanic marks an error made from a recovered panic.
 var errPanic = errors.New("panic")
 
@@ -31,7 +41,10 @@ var errPanic = errors.New("panic")
 // HandlerTimeout, detached from ctx's cancellation: a store write cut off
 // half-way helps nobody, and a try that ends after its partition was taken
 // away only means the batch is delivered again.
-func (r *Router) attempt(ctx context.Context, handler string, fn func(context.Context) error) error {
+//
+// what names the work in the logs and in the retried counter's kind label
+// for transient errors (a panic counts as kind panic).
+func (r *Router) attempt(ctx context.Context, handler string, what work, fn func(context.Context) error) error {
 	interval := r.cfg.RetryInitialInterval
 	panics := 0
 	for try := 1; ; try++ {
@@ -39,7 +52,7 @@ func (r *Router) attempt(ctx context.Context, handler string, fn func(context.Co
 		if err == nil {
 			return nil
 		}
-		kind := "transient"
+		kind := what.kind
 		switch {
 		case errors.Is(err, errPanic):
 			panics++
@@ -60,7 +73,7 @@ func (r *Router) attempt(ctx context.Context, handler string, fn func(context.Co
 
 		r.counters.Inc(metrics.MessagesRetried, "handler", handler, "kind", kind)
 		wait := jitter(interval)
-		r.logger.WarnContext(ctx, "batch failed, retrying", slog.String("error", firstLine(err)),
+		r.logger.WarnContext(ctx, what.name+" failed, retrying", slog.String("error", firstLine(err)),
 			slog.String("kind", kind), slog.Int("attempt", try), slog.Duration("retry_in", wait))
 		timer := time.NewTimer(wait)
 		select {

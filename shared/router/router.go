@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -73,6 +74,10 @@ type Router struct {
 
 	closing     chan struct{}
 	closingOnce sync.Once
+
+	// poisonWaiting counts records whose poison publish has failed and
+	// not yet succeeded.
+	poisonWaiting atomic.Int64
 }
 
 // New returns a router whose poison queue publishes with poison. The router
@@ -129,6 +134,26 @@ func (r *Router) Run(ctx context.Context) error {
 
 // Running is closed once every handler is subscribed.
 func (r *Router) Running() chan struct{} { return r.router.Running() }
+
+// Readiness says whether the router is handling batches, and if not, why:
+// it is starting, shutting down, or stalled because records cannot be
+// published to the poison topic (each holds its partition).
+func (r *Router) Readiness() (ready bool, detail string) {
+	select {
+	case <-r.closing:
+		return false, "shutting down"
+	default:
+	}
+	if n := r.PoisonWaiting(); n > 0 {
+		return false, fmt.Sprintf("stalled: %d records cannot be published to the poison topic %s (see the logs)", n, r.cfg.PoisonTopic)
+	}
+	select {
+	case <-r.router.Running():
+		return true, "ready"
+	default:
+		return false, "starting"
+	}
+}
 
 // Close stops the router (see Run).
 func (r *Router) Close() error {

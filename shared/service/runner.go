@@ -63,18 +63,11 @@ func (r *Runner) handler() http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		select {
-		case <-r.router.Closing():
-			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		if ready, detail := r.router.Readiness(); !ready {
+			http.Error(w, detail, http.StatusServiceUnavailable)
 			return
-		default:
 		}
-		select {
-		case <-r.router.Running():
-			_, _ = w.Write([]byte("ready\n"))
-		default:
-			http.Error(w, "starting", http.StatusServiceUnavailable)
-		}
+		_, _ = w.Write([]byte("ready\n"))
 	})
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
