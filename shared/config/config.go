@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"regexp"
@@ -33,6 +34,15 @@ type Kafka struct {
 	ConsumerGroup string   // KAFKA_CONSUMER_GROUP
 	PoisonTopic   string   // KAFKA_POISON_TOPIC
 	ClientID      string   // KAFKA_CLIENT_ID
+	// The poison topic is created at start with these when it is missing
+	// (KAFKA_POISON_PARTITIONS, KAFKA_POISON_REPLICATION_FACTOR); a poison
+	// record may be as large as PoisonMaxMessageBytes
+	// (KAFKA_POISON_MAX_MESSAGE_BYTES: the topic's max.message.bytes and
+	// the poison producer's limit). A poison record is the original record
+	// plus headers, so this must stay above the largest outbox record.
+	PoisonPartitions        int
+	PoisonReplicationFactor int
+	PoisonMaxMessageBytes   int
 }
 
 // Mongo settings.
@@ -77,6 +87,13 @@ const (
 	DefaultDatabase = "activity_read_models"
 	DefaultHTTPAddr = ":8080"
 
+	// DefaultPoisonMaxMessageBytes leaves room above the outbox topic's
+	// record limit (8 MiB, debezium/postgres-connector.json) for the
+	// headers a poison record adds.
+	DefaultPoisonMaxMessageBytes = 9 << 20
+	// MinPoisonMaxMessageBytes: below this no real event would fit.
+	MinPoisonMaxMessageBytes = 64 << 10
+
 	// DefaultBatchMaxEvents and DefaultBatchMaxWait: under load a batch
 	// fills with what the consumer has already fetched; when idle a batch
 	// waits at most a few milliseconds, so latency stays low.
@@ -112,6 +129,11 @@ func LoadFrom(service string, lookup func(string) (string, bool)) (Config, *Env,
 			ConsumerGroup: env.String("KAFKA_CONSUMER_GROUP", service),
 			PoisonTopic:   env.String("KAFKA_POISON_TOPIC", service+".poison"),
 			ClientID:      env.String("KAFKA_CLIENT_ID", service),
+
+			PoisonPartitions:        env.Int("KAFKA_POISON_PARTITIONS", 1, 1, 10_000),
+			PoisonReplicationFactor: env.Int("KAFKA_POISON_REPLICATION_FACTOR", 1, 1, 32_767),
+			PoisonMaxMessageBytes: env.Int("KAFKA_POISON_MAX_MESSAGE_BYTES", DefaultPoisonMaxMessageBytes,
+				MinPoisonMaxMessageBytes, math.MaxInt32),
 		},
 		Mongo: Mongo{
 			URI:          env.MongoURI("MONGODB_URI", DefaultMongoURI),

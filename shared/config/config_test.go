@@ -26,6 +26,10 @@ func TestLoadFromDefaults(t *testing.T) {
 			ConsumerGroup: "user-projector",
 			PoisonTopic:   "user-projector.poison",
 			ClientID:      "user-projector",
+
+			PoisonPartitions:        1,
+			PoisonReplicationFactor: 1,
+			PoisonMaxMessageBytes:   9 << 20,
 		},
 		Mongo: config.Mongo{
 			URI:      "mongodb://localhost:27017",
@@ -75,6 +79,10 @@ func TestLoadFromValues(t *testing.T) {
 		"LOG_LEVEL":              "debug",
 		"HTTP_ADDR":              "127.0.0.1:9000",
 		"MONGODB_WRITE_CONCERN":  "2",
+
+		"KAFKA_POISON_PARTITIONS":         "3",
+		"KAFKA_POISON_REPLICATION_FACTOR": "2",
+		"KAFKA_POISON_MAX_MESSAGE_BYTES":  "5000000",
 	}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"kafka-1:9092", "kafka-2:9093"}, cfg.Kafka.Brokers)
@@ -94,6 +102,9 @@ func TestLoadFromValues(t *testing.T) {
 	assert.Equal(t, slog.LevelDebug, cfg.LogLevel)
 	assert.Equal(t, "127.0.0.1:9000", cfg.HTTPAddr)
 	assert.Equal(t, "2", cfg.Mongo.WriteConcern)
+	assert.Equal(t, 3, cfg.Kafka.PoisonPartitions)
+	assert.Equal(t, 2, cfg.Kafka.PoisonReplicationFactor)
+	assert.Equal(t, 5_000_000, cfg.Kafka.PoisonMaxMessageBytes)
 }
 
 func TestLoadFromInvalid(t *testing.T) {
@@ -129,6 +140,9 @@ func TestLoadFromInvalid(t *testing.T) {
 		{"http addr port too large", map[string]string{"HTTP_ADDR": "0.0.0.0:70000"}, "HTTP_ADDR", `"0.0.0.0:70000"`},
 		{"write concern zero", map[string]string{"MONGODB_WRITE_CONCERN": "0"}, "MONGODB_WRITE_CONCERN", `"majority" or a number of members of at least 1, got "0"`},
 		{"write concern word", map[string]string{"MONGODB_WRITE_CONCERN": "all"}, "MONGODB_WRITE_CONCERN", `got "all"`},
+		{"poison partitions zero", map[string]string{"KAFKA_POISON_PARTITIONS": "0"}, "KAFKA_POISON_PARTITIONS", "between 1 and 10000"},
+		{"poison replication zero", map[string]string{"KAFKA_POISON_REPLICATION_FACTOR": "0"}, "KAFKA_POISON_REPLICATION_FACTOR", "between 1"},
+		{"poison record limit too small", map[string]string{"KAFKA_POISON_MAX_MESSAGE_BYTES": "1000"}, "KAFKA_POISON_MAX_MESSAGE_BYTES", "between 65536"},
 		{"http addr empty port", map[string]string{"HTTP_ADDR": "localhost:"}, "HTTP_ADDR", "port not a number"},
 		{"panic attempts zero", map[string]string{"PANIC_ATTEMPTS": "0"}, "PANIC_ATTEMPTS", "between 1 and 100"},
 		{"panic attempts not a number", map[string]string{"PANIC_ATTEMPTS": "three"}, "PANIC_ATTEMPTS", "not an integer"},

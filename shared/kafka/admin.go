@@ -14,6 +14,9 @@ type TopicConfig struct {
 	Name              string
 	Partitions        int32
 	ReplicationFactor int16
+	// Configs are topic-level settings, e.g. max.message.bytes, applied
+	// when the topic is created.
+	Configs map[string]string
 }
 
 // EnsureTopic creates topic if it does not exist yet; an existing topic is
@@ -44,9 +47,17 @@ func ensureTopic(brokers []string, cfg *sarama.Config, topic TopicConfig) (bool,
 		return false, err
 	}
 	defer func() { _ = admin.Close() }()
+	var entries map[string]*string
+	if len(topic.Configs) > 0 {
+		entries = make(map[string]*string, len(topic.Configs))
+		for k, v := range topic.Configs {
+			entries[k] = &v
+		}
+	}
 	err = admin.CreateTopic(topic.Name, &sarama.TopicDetail{
 		NumPartitions:     topic.Partitions,
 		ReplicationFactor: topic.ReplicationFactor,
+		ConfigEntries:     entries,
 	}, false)
 	if errors.Is(err, sarama.ErrTopicAlreadyExists) {
 		return false, nil

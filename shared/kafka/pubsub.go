@@ -17,6 +17,9 @@ import (
 type PublisherConfig struct {
 	Brokers  []string
 	ClientID string
+	// MaxMessageBytes is the largest record the producer sends; 0 keeps
+	// sarama's default (1,000,000 bytes).
+	MaxMessageBytes int
 }
 
 // Publisher publishes Watermill messages to Kafka, keyed with Marshaler.
@@ -68,6 +71,9 @@ func producerConfig(cfg PublisherConfig) *sarama.Config {
 	sc.Net.MaxOpenRequests = 1
 	sc.Producer.Retry.Max = 10
 	sc.Producer.Retry.Backoff = 250 * time.Millisecond
+	if cfg.MaxMessageBytes > 0 {
+		sc.Producer.MaxMessageBytes = cfg.MaxMessageBytes
+	}
 	return sc
 }
 

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"strconv"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/google/wire"
@@ -83,8 +84,29 @@ type PoisonPublisher message.Publisher
 // NewPoisonPublisher returns the poison-queue publisher. The router closes
 // it after its last batch; the cleanup closes it (again: a no-op) when
 // wiring fails before the router runs.
+//
+// It creates the poison topic first when it is missing, with the configured
+// partitions, replication and record size limit: on a broker that does not
+// create topics itself, poisoning would otherwise stall the partition.
 func NewPoisonPublisher(ctx context.Context, cfg config.Config, logger *slog.Logger) (PoisonPublisher, func(), error) {
-	pub, err := kafka.NewPublisher(ctx, kafka.PublisherConfig{Brokers: cfg.Kafka.Brokers, ClientID: cfg.Kafka.ClientID + "-poison"}, logging.Watermill(logger))
+	created, err := kafka.EnsureTopic(ctx, cfg.Kafka.Brokers, kafka.TopicConfig{
+		Name:              cfg.Kafka.PoisonTopic,
+		Partitions:        int32(cfg.Kafka.PoisonPartitions),
+		ReplicationFactor: int16(cfg.Kafka.PoisonReplicationFactor),
+		Configs:           map[string]string{"max.message.bytes": strconv.Itoa(cfg.Kafka.PoisonMaxMessageBytes)},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if created {
+		logger.InfoContext(ctx, "created the poison topic", slog.String("topic", cfg.Kafka.PoisonTopic),
+			slog.Int("partitions", cfg.Kafka.PoisonPartitions), slog.Int("max_message_bytes", cfg.Kafka.PoisonMaxMessageBytes))
+	}
+	pub, err := kafka.NewPublisher(ctx, kafka.PublisherConfig{
+		Brokers:         cfg.Kafka.Brokers,
+		ClientID:        cfg.Kafka.ClientID + "-poison",
+		MaxMessageBytes: cfg.Kafka.PoisonMaxMessageBytes,
+	}, logging.Watermill(logger))
 	if err != nil {
 		return nil, nil, err
 	}
