@@ -42,12 +42,7 @@ func newUUID() string {
 func Insert(t *testing.T, ctx context.Context, events ...*Event) {
 	t.Helper()
 	for _, e := range events {
-		payload, err := json.Marshal(e.Payload)
-		require.NoError(t, err)
-		meta, err := json.Marshal(map[string]any{
-			"correlation_id": e.CorrelationID, "causation_id": e.ID, "schema_version": 1,
-		})
-		require.NoError(t, err)
+		payload, meta := eventJSON(t, e)
 		tx, err := pg.Begin(ctx)
 		require.NoError(t, err)
 		err = tx.QueryRow(ctx, `INSERT INTO activity.event_outbox
@@ -62,6 +57,16 @@ func Insert(t *testing.T, ctx context.Context, events ...*Event) {
 		// Read models keep UTC milliseconds.
 		e.CreatedAt = e.CreatedAt.UTC().Truncate(time.Millisecond)
 	}
+}
+
+// eventJSON is the payload and metadata Insert writes for e.
+func eventJSON(t *testing.T, e *Event) (payload, meta []byte) {
+	t.Helper()
+	payload, err := json.Marshal(e.Payload)
+	require.NoError(t, err)
+	meta, err = json.Marshal(map[string]any{"correlation_id": e.CorrelationID, "causation_id": e.ID, "schema_version": 1})
+	require.NoError(t, err)
+	return payload, meta
 }
 
 // Collections every scenario reads.

@@ -24,6 +24,21 @@ CREATE TABLE IF NOT EXISTS activity.event_outbox (
     CONSTRAINT event_outbox_aggregate_version_key UNIQUE (aggregate_type, aggregate_id, aggregate_version)
 );
 
+-- The event size limit: payload and metadata together, as text, at most
+-- 1 MiB. Checked where the event is made, so an oversized event fails the
+-- application's transaction instead of the Debezium task (whose Kafka
+-- record, with the payload escaped into a JSON string and, for an update,
+-- the before image too, stays under the 8 MiB the connector, the topics
+-- and the projectors allow). The name states the limit: it is what the
+-- application sees in the error.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'event_outbox_payload_and_metadata_max_1048576_bytes') THEN
+    ALTER TABLE activity.event_outbox ADD CONSTRAINT event_outbox_payload_and_metadata_max_1048576_bytes
+      CHECK (octet_length(payload::text) + octet_length(metadata::text) <= 1048576);
+  END IF;
+END $$;
+
 CREATE INDEX IF NOT EXISTS event_outbox_created_at_idx ON activity.event_outbox (created_at);
 CREATE INDEX IF NOT EXISTS event_outbox_status_idx ON activity.event_outbox (status) WHERE status <> 'published';
 

@@ -2,6 +2,7 @@ package pgtest_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +54,32 @@ func TestDeploymentInitSQL(t *testing.T) {
 		if _, err := conn.Exec(ctx, insert, args...); err == nil {
 			t.Errorf("%s: accepted, want a constraint violation", name)
 		}
+	}
+
+	// The event size limit: payload and metadata as text, 1 MiB together.
+	// metadata is '{"correlation_id":"c1","causation_id":null,"schema_version":1}'
+	// as jsonb text.
+	var metaLen int
+	if err := conn.QueryRow(ctx, `SELECT octet_length('{"correlation_id":"c1","causation_id":null,"schema_version":1}'::jsonb::text)`).Scan(&metaLen); err != nil {
+		t.Fatal(err)
+	}
+	const limit = 1 << 20
+	fill := func(total int) string { // a payload of total bytes as jsonb text
+		const frame = len(`{"bio": ""}`)
+		return `{"bio": "` + strings.Repeat("x", total-frame) + `"}`
+	}
+	if _, err := conn.Exec(ctx, insert, "4f8fad5b-d9cb-469f-a165-70867728950e", 2, fill(limit-metaLen)); err != nil {
+		t.Errorf("an event of exactly 1 MiB refused: %v", err)
+	}
+	_, err = conn.Exec(ctx, insert, "5f8fad5b-d9cb-469f-a165-70867728950e", 3, fill(limit-metaLen+1))
+	if err == nil || !strings.Contains(err.Error(), "event_outbox_payload_and_metadata_max_1048576_bytes") {
+		t.Errorf("an event one byte over 1 MiB: err = %v, want the check constraint that names the limit", err)
+	}
+	if _, err := conn.Exec(ctx, `UPDATE activity.event_outbox SET payload = $1::jsonb WHERE aggregate_version = 1`, fill(limit)); err == nil {
+		t.Error("an update to over 1 MiB accepted")
+	}
+	if _, err := conn.Exec(ctx, `DELETE FROM activity.event_outbox WHERE aggregate_version = 2`); err != nil {
+		t.Fatal(err)
 	}
 
 	var status string
