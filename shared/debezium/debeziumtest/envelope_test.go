@@ -22,7 +22,9 @@ func TestEnvelopeRoundTrip(t *testing.T) {
 		Payload:   json.RawMessage(`{"city":"Paris","user_id":"7c9e6679-7425-40de-944b-e07fc1f90ae7"}`),
 		Metadata:  outbox.Metadata{CorrelationID: "corr-1", CausationID: "cause-1"},
 		CreatedAt: at,
-		Source:    outbox.Source{LSN: 24023176, TxID: 771, CommitTime: at.Add(5 * time.Millisecond)},
+		Source: outbox.Source{
+			Schema: "activity", Table: "event_outbox", LSN: 24023176, TxID: 771, CommitTime: at.Add(5 * time.Millisecond),
+		},
 	}
 	dec, err := debezium.NewDecoder(debezium.DecoderConfig{})
 	require.NoError(t, err)
