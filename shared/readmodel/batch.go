@@ -11,6 +11,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/activityapp/event-processor/shared/fault"
 )
 
 // Change is one event's change of one document.
@@ -247,15 +249,19 @@ func (s *Store[M, PM]) write(ctx context.Context, docs map[string]*folded[M], id
 		models := make([]mongo.WriteModel, len(chunk))
 		for i, id := range chunk {
 			f := docs[id]
+			raw, err := s.encode(id, &f.doc)
+			if err != nil {
+				return nil, err
+			}
 			if !f.found {
 				// A new document: an insert, whose unique _id is the
 				// guard (cheaper than an upsert, which has to look first).
-				models[i] = mongo.NewInsertOneModel().SetDocument(PM(&f.doc))
+				models[i] = mongo.NewInsertOneModel().SetDocument(raw)
 				continue
 			}
 			models[i] = mongo.NewReplaceOneModel().
 				SetFilter(bson.D{{Key: "_id", Value: id}, {Key: "_rev", Value: f.rev}}).
-				SetReplacement(PM(&f.doc)).
+				SetReplacement(raw).
 				SetUpsert(true)
 		}
 		res, err := s.bulkWrite(ctx, models)
@@ -263,7 +269,7 @@ func (s *Store[M, PM]) write(ctx context.Context, docs map[string]*folded[M], id
 		s.metrics.Inc(RoundTrips, "collection", s.coll.Name(), "op", "write")
 		failedFrom, err := conflictsFrom(err, len(chunk))
 		if err != nil {
-			return nil, fmt.Errorf("readmodel: write %d documents of %s: %w", len(chunk), s.coll.Name(), err)
+			return nil, classify(fmt.Errorf("readmodel: write %d documents of %s: %w", len(chunk), s.coll.Name(), err))
 		}
 		if failedFrom == len(chunk) && res != nil && res.InsertedCount+res.MatchedCount+res.UpsertedCount < int64(len(chunk)) {
 			// Every guard held, yet fewer documents were written than
@@ -283,6 +289,21 @@ func (s *Store[M, PM]) write(ctx context.Context, docs map[string]*folded[M], id
 		s.metrics.Add(DocumentsWritten, int64(min(failedFrom, len(chunk))), "collection", s.coll.Name())
 	}
 	return retry, nil
+}
+
+// encode marshals a document to write, refusing one over the size limit:
+// no retry can shrink it, so the error is permanent (the router poisons the
+// event that grew it past the limit, and every later one of that document).
+func (s *Store[M, PM]) encode(id string, doc *M) (bson.Raw, error) {
+	raw, err := bson.Marshal(PM(doc))
+	if err != nil {
+		return nil, fault.Permanent(fmt.Errorf("readmodel: encode %s/%s: %w", s.coll.Name(), id, err))
+	}
+	if len(raw) > s.opts.maxDocumentBytes {
+		return nil, fault.Permanent(fmt.Errorf("readmodel: %s/%s: %w: %d bytes, the limit is %d",
+			s.coll.Name(), id, ErrDocumentTooLarge, len(raw), s.opts.maxDocumentBytes))
+	}
+	return raw, nil
 }
 
 func (s *Store[M, PM]) bulkWrite(ctx context.Context, models []mongo.WriteModel) (*mongo.BulkWriteResult, error) {

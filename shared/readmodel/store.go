@@ -75,9 +75,10 @@ const DefaultMaxBulk = 16
 type StoreOption func(*storeOptions)
 
 type storeOptions struct {
-	counters  *metrics.Counters
-	maxBulk   int
-	cacheSize int
+	counters         *metrics.Counters
+	maxBulk          int
+	cacheSize        int
+	maxDocumentBytes int
 }
 
 // WithCounters makes the store count documents written and round trips.
@@ -88,6 +89,13 @@ func WithCounters(c *metrics.Counters) StoreOption {
 // WithMaxBulk caps the documents of one bulk write.
 func WithMaxBulk(n int) StoreOption {
 	return func(o *storeOptions) { o.maxBulk = n }
+}
+
+// WithMaxDocumentBytes sets the largest document the store writes
+// (default DefaultMaxDocumentBytes); a larger one fails its write with
+// ErrDocumentTooLarge, permanently.
+func WithMaxDocumentBytes(n int) StoreOption {
+	return func(o *storeOptions) { o.maxDocumentBytes = n }
 }
 
 // WithCacheSize sets how many written documents the store keeps.
@@ -114,12 +122,15 @@ type Store[M any, PM Document[M]] struct {
 
 // NewStore returns a store over coll.
 func NewStore[M any, PM Document[M]](coll *mongo.Collection, opts ...StoreOption) *Store[M, PM] {
-	o := storeOptions{maxBulk: DefaultMaxBulk, cacheSize: DefaultCacheSize}
+	o := storeOptions{maxBulk: DefaultMaxBulk, cacheSize: DefaultCacheSize, maxDocumentBytes: DefaultMaxDocumentBytes}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	if o.maxBulk < 1 {
 		o.maxBulk = DefaultMaxBulk
+	}
+	if o.maxDocumentBytes < 1 {
+		o.maxDocumentBytes = DefaultMaxDocumentBytes
 	}
 	if o.counters == nil {
 		o.counters = metrics.NewCounters()
