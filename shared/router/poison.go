@@ -35,7 +35,7 @@ func (r *Router) poisonRecord(ctx context.Context, handler string, rec kafka.Rec
 	msg := poisonMessage(handler, rec, correlationID, eventID, eventType, reason)
 	failed := false
 	err := r.attempt(ctx, handler, poisoning, func(ctx context.Context) error {
-		err := r.publishPoison(ctx, msg)
+		err := kafka.PublishContext(ctx, r.poison, r.cfg.PoisonTopic, msg)
 		if err != nil && !failed {
 			failed = true
 			r.poisonWaiting.Add(1)
@@ -52,21 +52,6 @@ func (r *Router) poisonRecord(ctx context.Context, handler string, rec kafka.Rec
 	r.logger.ErrorContext(ctx, "record sent to poison queue", slog.String("poison_topic", r.cfg.PoisonTopic),
 		slog.String("event_id", eventID), slog.String("event_type", eventType), slog.String("reason", firstLine(reason)))
 	return nil
-}
-
-// publishPoison publishes msg to the poison topic within ctx (one try's
-// HANDLER_TIMEOUT). The producer call itself takes no context; when ctx
-// ends first it is left to finish on its own, so a retry may write the
-// record a second time: the poison queue is at-least-once, like the rest.
-func (r *Router) publishPoison(ctx context.Context, msg *message.Message) error {
-	done := make(chan error, 1)
-	go func() { done <- r.poison.Publish(r.cfg.PoisonTopic, msg.Copy()) }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return fmt.Errorf("publish to %s: %w", r.cfg.PoisonTopic, context.Cause(ctx))
-	}
 }
 
 // PoisonWaiting is how many records are waiting to be poisoned after at

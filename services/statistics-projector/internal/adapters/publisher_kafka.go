@@ -57,7 +57,7 @@ func NewContributionPublisher(pub message.Publisher, cfg Config) *ContributionPu
 }
 
 // Publish implements stats.Publisher: every contribution goes out in one
-// call, in order.
+// call, in order, within ctx.
 func (p *ContributionPublisher) Publish(ctx context.Context, cs ...stats.Contribution) error {
 	if len(cs) == 0 {
 		return nil
@@ -73,10 +73,10 @@ func (p *ContributionPublisher) Publish(ctx context.Context, cs ...stats.Contrib
 		if c.CorrelationID != "" {
 			msg.Metadata.Set(router.CorrelationIDKey, c.CorrelationID)
 		}
-		msg.SetContext(ctx)
 		msgs = append(msgs, msg)
 	}
-	if err := p.pub.Publish(p.topic, msgs...); err != nil {
+	// Bounded by ctx (the router's HANDLER_TIMEOUT for one try).
+	if err := kafka.PublishContext(ctx, p.pub, p.topic, msgs...); err != nil {
 		return fmt.Errorf("statistics: publish to %s: %w", p.topic, err)
 	}
 	return nil
