@@ -105,6 +105,12 @@ func (c *Client) Status(ctx context.Context, name string) (Status, error) {
 	return s, err
 }
 
+// RestartFailed restarts the connector's failed instances, itself and its
+// tasks (POST /connectors/<name>/restart?includeTasks=true&onlyFailed=true).
+func (c *Client) RestartFailed(ctx context.Context, name string) error {
+	return c.do(ctx, http.MethodPost, "/connectors/"+name+"/restart?includeTasks=true&onlyFailed=true", nil, nil)
+}
+
 // WaitRunning waits until the connector and its tasks run, and fails early
 // when one of them failed.
 func (c *Client) WaitRunning(ctx context.Context, name string) (Status, error) {
@@ -151,12 +157,30 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return err
 	}
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("connect: %s %s: %s: %s", method, path, resp.Status, firstLines(string(raw), 3))
+		return &StatusError{Method: method, Path: path, Code: resp.StatusCode,
+			Message: fmt.Sprintf("%s: %s", resp.Status, firstLines(string(raw), 3))}
 	}
 	if out != nil {
 		return json.Unmarshal(raw, out)
 	}
 	return nil
+}
+
+// StatusError is a REST call answered with a status other than 2xx.
+type StatusError struct {
+	Method, Path string
+	Code         int
+	Message      string
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("connect: %s %s: %s", e.Method, e.Path, e.Message)
+}
+
+// IsNotFound reports whether err is a 404 answer (no such connector).
+func IsNotFound(err error) bool {
+	var se *StatusError
+	return errors.As(err, &se) && se.Code == http.StatusNotFound
 }
 
 func firstLines(s string, n int) string {
