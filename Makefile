@@ -87,6 +87,10 @@ up: images ## start the stack, register the connector, wait until the pipeline i
 down: ## stop the stack and remove its containers and volumes
 	@$(COMPOSE) down --volumes --remove-orphans
 
+.PHONY: connector-restart
+connector-restart: ## restart the connector's failed instances (after fixing what failed them)
+	@$(COMPOSE) run --rm --no-deps connector-init restart -url http://connect:8083 -name outbox-connector
+
 .PHONY: logs
 logs: ## follow the logs of the stack (SERVICE=name for one)
 	@$(COMPOSE) logs -f --tail=100 $(SERVICE)

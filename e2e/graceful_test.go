@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"sync/atomic"
@@ -12,35 +11,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// insertEvent is Insert for a goroutine: it returns its error.
-func insertEvent(ctx context.Context, e *Event) error {
-	payload, err := json.Marshal(e.Payload)
-	if err != nil {
-		return err
-	}
-	meta, err := json.Marshal(map[string]any{"correlation_id": e.CorrelationID, "causation_id": e.ID, "schema_version": 1})
-	if err != nil {
-		return err
-	}
-	tx, err := pg.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	err = tx.QueryRow(ctx, `INSERT INTO activity.event_outbox
-		(event_id, aggregate_id, aggregate_type, aggregate_version, event_type, payload, metadata)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at`,
-		e.ID, e.AggregateID, e.AggregateType, e.Version, e.Type, payload, meta).Scan(&e.CreatedAt)
-	if err != nil {
-		_ = tx.Rollback(ctx)
-		return err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return err
-	}
-	e.CreatedAt = e.CreatedAt.UTC().Truncate(time.Millisecond)
-	return nil
-}
 
 // closeTimeout is the projectors' CLOSE_TIMEOUT (the default; the suite
 // does not set it).

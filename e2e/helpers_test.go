@@ -42,31 +42,43 @@ func newUUID() string {
 func Insert(t *testing.T, ctx context.Context, events ...*Event) {
 	t.Helper()
 	for _, e := range events {
-		payload, meta := eventJSON(t, e)
-		tx, err := pg.Begin(ctx)
-		require.NoError(t, err)
-		err = tx.QueryRow(ctx, `INSERT INTO activity.event_outbox
-			(event_id, aggregate_id, aggregate_type, aggregate_version, event_type, payload, metadata)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at`,
-			e.ID, e.AggregateID, e.AggregateType, e.Version, e.Type, payload, meta).Scan(&e.CreatedAt)
-		if err != nil {
-			_ = tx.Rollback(ctx)
-			require.NoError(t, err)
-		}
-		require.NoError(t, tx.Commit(ctx))
-		// Read models keep UTC milliseconds.
-		e.CreatedAt = e.CreatedAt.UTC().Truncate(time.Millisecond)
+		require.NoError(t, insertEvent(ctx, e))
 	}
 }
 
+// insertEvent is Insert of one event, returning the error.
+func insertEvent(ctx context.Context, e *Event) error {
+	payload, meta, err := eventJSON(e)
+	if err != nil {
+		return err
+	}
+	tx, err := pg.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	err = tx.QueryRow(ctx, `INSERT INTO activity.event_outbox
+		(event_id, aggregate_id, aggregate_type, aggregate_version, event_type, payload, metadata)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at`,
+		e.ID, e.AggregateID, e.AggregateType, e.Version, e.Type, payload, meta).Scan(&e.CreatedAt)
+	if err != nil {
+		_ = tx.Rollback(ctx)
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	// Read models keep UTC milliseconds.
+	e.CreatedAt = e.CreatedAt.UTC().Truncate(time.Millisecond)
+	return nil
+}
+
 // eventJSON is the payload and metadata Insert writes for e.
-func eventJSON(t *testing.T, e *Event) (payload, meta []byte) {
-	t.Helper()
-	payload, err := json.Marshal(e.Payload)
-	require.NoError(t, err)
+func eventJSON(e *Event) (payload, meta []byte, err error) {
+	if payload, err = json.Marshal(e.Payload); err != nil {
+		return nil, nil, err
+	}
 	meta, err = json.Marshal(map[string]any{"correlation_id": e.CorrelationID, "causation_id": e.ID, "schema_version": 1})
-	require.NoError(t, err)
-	return payload, meta
+	return payload, meta, err
 }
 
 // Collections every scenario reads.

@@ -225,8 +225,11 @@ var (
 		Interval: 5 * time.Second, Timeout: 10 * time.Second, Retries: 30, StartPeriod: 10 * time.Second,
 	}
 	connectHealth = &dc.HealthConfig{
-		Test:     []string{"CMD", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8083 && printf 'GET /connectors HTTP/1.0\r\n\r\n' >&3 && head -n1 <&3 | grep -q ' 200 '"},
-		Interval: 5 * time.Second, Timeout: 5 * time.Second, Retries: 60, StartPeriod: 15 * time.Second,
+		// As in docker-compose.yml: the REST API answers, nothing FAILED.
+		Test: []string{"CMD", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8083 && " +
+			`printf 'GET /connectors?expand=status HTTP/1.0\r\n\r\n' >&3 && ` +
+			`r=$(cat <&3) && [[ $r == *" 200 "* ]] && [[ $r != *'"state":"FAILED"'* ]]`},
+		Interval: 5 * time.Second, Timeout: 5 * time.Second, Retries: 3, StartPeriod: 3 * time.Minute,
 	}
 	mongoHealth = &dc.HealthConfig{
 		Test:     []string{"CMD-SHELL", "if command -v mongosh >/dev/null; then mongosh --quiet --eval 'quit(db.adminCommand({ping: 1}).ok ? 0 : 1)'; else mongo-healthcheck; fi"},
