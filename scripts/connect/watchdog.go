@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 )
@@ -63,8 +64,9 @@ type Health struct {
 	// State is running, failed, unreachable (Connect does not answer),
 	// missing (no such connector) or starting (not every task RUNNING yet).
 	State string
-	// Detail says why the state is not running: the failure's first
-	// line, the error, or what restarts were tried.
+	// Detail says why the state is not running: the failure's root cause
+	// (its innermost "Caused by" line), the error, or what restarts were
+	// tried.
 	Detail string
 	// FailedTasks counts the failed connector and task instances.
 	FailedTasks int
@@ -151,7 +153,7 @@ func (w *Watchdog) Check(ctx context.Context) Health {
 		}
 		h.State = "failed"
 		h.FailedTasks = countFailed(st)
-		h.Detail = w.onFailure(ctx, firstLines(trace, 1), trace, &h)
+		h.Detail = w.onFailure(ctx, rootCause(trace), trace, &h)
 	}
 	if w.slot != nil {
 		if s, err := w.slot.Slot(ctx); err != nil {
@@ -197,6 +199,18 @@ func (w *Watchdog) onFailure(ctx context.Context, first, trace string, h *Health
 	w.logger.WarnContext(ctx, "restarted the failed connector instances", slog.String("connector", w.cfg.Connector),
 		slog.Int("restart", w.streak), slog.String("failure", first))
 	return fmt.Sprintf("failed; restarted (%d of %d): %s", w.streak, w.cfg.MaxRestarts, first)
+}
+
+// rootCause is the line of a Java stack trace that names the innermost
+// cause ("Caused by: ..."), else its first line.
+func rootCause(trace string) string {
+	cause := firstLines(trace, 1)
+	for _, line := range strings.Split(trace, "\n") {
+		if c, ok := strings.CutPrefix(strings.TrimSpace(line), "Caused by: "); ok {
+			cause = c
+		}
+	}
+	return cause
 }
 
 func countFailed(st Status) int {
