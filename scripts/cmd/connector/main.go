@@ -150,7 +150,7 @@ func watch(url, name, listen string, interval time.Duration, pgURL, slotName str
 	srv := &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	logger.InfoContext(ctx, "watching the connector", slog.String("connector", name), slog.String("connect", url),
-		slog.String("listen", ln.Addr().String()), slog.Duration("interval", interval))
+		slog.String("listen", ln.Addr().String()), slog.String("interval", interval.String()))
 	w.Run(ctx, interval)
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
