@@ -34,12 +34,12 @@ func TestPostgresSlotMeasuresRetainedWAL(t *testing.T) {
 	before, err := connect.PostgresSlot{Pool: pool, Name: "outbox_slot"}.Slot(ctx)
 	require.NoError(t, err)
 
-	_, err = pool.Exec(ctx, `CREATE TABLE filler AS SELECT g, repeat('x', 100) AS pad FROM generate_series(1, 20000) g`)
+	_, err = pool.Exec(ctx, `CREATE TABLE filler AS SELECT g, repeat('x', 100) AS pad FROM generate_series(1, 60000) g`)
 	require.NoError(t, err)
 	after, err := connect.PostgresSlot{Pool: pool, Name: "outbox_slot"}.Slot(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "outbox_slot", after.Name)
 	assert.False(t, after.Active, "nobody streams from it")
-	assert.Greater(t, after.RetainedBytes-before.RetainedBytes, int64(2_000_000), "the table's WAL is retained")
+	assert.Greater(t, after.RetainedBytes-before.RetainedBytes, int64(1_000_000), "the table's WAL is retained")
 	assert.GreaterOrEqual(t, after.ConfirmedLagBytes, after.RetainedBytes-before.RetainedBytes)
 }

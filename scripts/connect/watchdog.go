@@ -247,12 +247,14 @@ func (w *Watchdog) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /metrics", func(rw http.ResponseWriter, _ *http.Request) {
 		rw.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		w.writeMetrics(rw, w.Health())
+		_ = w.writeMetrics(rw, w.Health()) // a client gone away
 	})
 	return mux
 }
 
-func (w *Watchdog) writeMetrics(out io.Writer, h Health) {
+func (w *Watchdog) writeMetrics(out io.Writer, h Health) error {
+	var b strings.Builder
+	add := func(format string, args ...any) { _, _ = fmt.Fprintf(&b, format, args...) } // a Builder does not fail
 	c := fmt.Sprintf("connector=%q", w.cfg.Connector)
 	b2i := func(b bool) int {
 		if b {
@@ -260,21 +262,23 @@ func (w *Watchdog) writeMetrics(out io.Writer, h Health) {
 		}
 		return 0
 	}
-	fmt.Fprintf(out, "# HELP connector_up Whether Kafka Connect answers and has the connector.\n# TYPE connector_up gauge\n")
-	fmt.Fprintf(out, "connector_up{%s} %d\n", c, b2i(h.State != "unreachable" && h.State != "missing"))
-	fmt.Fprintf(out, "# HELP connector_running Whether the connector and all its tasks are RUNNING.\n# TYPE connector_running gauge\n")
-	fmt.Fprintf(out, "connector_running{%s} %d\n", c, b2i(h.Running()))
-	fmt.Fprintf(out, "# HELP connector_failed_instances Failed connector and task instances.\n# TYPE connector_failed_instances gauge\n")
-	fmt.Fprintf(out, "connector_failed_instances{%s} %d\n", c, h.FailedTasks)
-	fmt.Fprintf(out, "# HELP connector_restarts_total Restarts the watchdog requested.\n# TYPE connector_restarts_total counter\n")
-	fmt.Fprintf(out, "connector_restarts_total{%s} %d\n", c, h.Restarts)
+	add("# HELP connector_up Whether Kafka Connect answers and has the connector.\n# TYPE connector_up gauge\n")
+	add("connector_up{%s} %d\n", c, b2i(h.State != "unreachable" && h.State != "missing"))
+	add("# HELP connector_running Whether the connector and all its tasks are RUNNING.\n# TYPE connector_running gauge\n")
+	add("connector_running{%s} %d\n", c, b2i(h.Running()))
+	add("# HELP connector_failed_instances Failed connector and task instances.\n# TYPE connector_failed_instances gauge\n")
+	add("connector_failed_instances{%s} %d\n", c, h.FailedTasks)
+	add("# HELP connector_restarts_total Restarts the watchdog requested.\n# TYPE connector_restarts_total counter\n")
+	add("connector_restarts_total{%s} %d\n", c, h.Restarts)
 	if s := h.Slot; s != nil {
 		l := fmt.Sprintf("slot=%q", s.Name)
-		fmt.Fprintf(out, "# HELP replication_slot_retained_wal_bytes WAL the slot keeps from being removed.\n# TYPE replication_slot_retained_wal_bytes gauge\n")
-		fmt.Fprintf(out, "replication_slot_retained_wal_bytes{%s} %d\n", l, s.RetainedBytes)
-		fmt.Fprintf(out, "# HELP replication_slot_confirmed_lag_bytes WAL written since the slot's confirmed_flush_lsn.\n# TYPE replication_slot_confirmed_lag_bytes gauge\n")
-		fmt.Fprintf(out, "replication_slot_confirmed_lag_bytes{%s} %d\n", l, s.ConfirmedLagBytes)
-		fmt.Fprintf(out, "# HELP replication_slot_active Whether a client streams from the slot.\n# TYPE replication_slot_active gauge\n")
-		fmt.Fprintf(out, "replication_slot_active{%s} %d\n", l, b2i(s.Active))
+		add("# HELP replication_slot_retained_wal_bytes WAL the slot keeps from being removed.\n# TYPE replication_slot_retained_wal_bytes gauge\n")
+		add("replication_slot_retained_wal_bytes{%s} %d\n", l, s.RetainedBytes)
+		add("# HELP replication_slot_confirmed_lag_bytes WAL written since the slot's confirmed_flush_lsn.\n# TYPE replication_slot_confirmed_lag_bytes gauge\n")
+		add("replication_slot_confirmed_lag_bytes{%s} %d\n", l, s.ConfirmedLagBytes)
+		add("# HELP replication_slot_active Whether a client streams from the slot.\n# TYPE replication_slot_active gauge\n")
+		add("replication_slot_active{%s} %d\n", l, b2i(s.Active))
 	}
+	_, err := io.WriteString(out, b.String())
+	return err
 }

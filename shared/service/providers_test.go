@@ -41,12 +41,14 @@ func TestPoisonPublisherCreatesItsTopic(t *testing.T) {
 	require.Len(t, topics, 1)
 	require.Equal(t, sarama.ErrNoError, topics[0].Err, "the topic exists")
 	assert.Len(t, topics[0].Partitions, 3)
-	entries, err := admin.DescribeConfig(sarama.ConfigResource{
+	results, err := admin.DescribeConfigs([]*sarama.ConfigResource{{
 		Type: sarama.TopicResource, Name: "user-projector.poison", ConfigNames: []string{"max.message.bytes"},
-	})
+	}}, sarama.DescribeConfigsOptions{})
 	require.NoError(t, err)
-	require.Len(t, entries, 1)
-	assert.Equal(t, "3000000", entries[0].Value)
+	require.Len(t, results, 1)
+	require.Equal(t, sarama.ErrNoError, results[0].ErrorCode, results[0].ErrorMsg)
+	require.Len(t, results[0].Configs, 1)
+	assert.Equal(t, "3000000", results[0].Configs[0].Value)
 
 	big := bytes.Repeat([]byte("x"), 1_500_000)
 	require.NoError(t, pub.Publish("user-projector.poison", message.NewMessage("big", big)))
