@@ -86,6 +86,7 @@ func (s *Store[M, PM]) UpdateBatch(ctx context.Context, changes []Change[PM]) (s
 	defer func() {
 		if err != nil {
 			s.keepStored(docs)
+			err = classify(err)
 		}
 	}()
 	var order []string

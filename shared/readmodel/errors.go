@@ -1,6 +1,7 @@
 package readmodel
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -9,6 +10,11 @@ import (
 
 	"github.com/activityapp/event-processor/shared/fault"
 )
+
+// ErrUnavailable is wrapped by the errors of a store that does not answer
+// (network errors, timeouts, no server to select): transient, and what
+// readiness reports while the projector waits for it.
+var ErrUnavailable = errors.New("store unavailable")
 
 // ErrDocumentTooLarge is wrapped by the error of a write whose document
 // would exceed the store's limit (see WithMaxDocumentBytes).
@@ -38,11 +44,15 @@ var permanentCodes = map[int]string{
 
 // classify marks the errors a retry cannot fix as permanent, so the router
 // poisons the event that causes them (with this reason) instead of
-// retrying its batch forever. Everything else (a network error, a timeout,
-// a write concern error, a server that is shutting down) stays transient.
+// retrying its batch forever, and marks a store that does not answer with
+// ErrUnavailable. Everything else (a write concern error, a server that is
+// shutting down) stays transient as it is.
 func classify(err error) error {
-	if err == nil || fault.IsPermanent(err) {
+	if err == nil || fault.IsPermanent(err) || errors.Is(err, ErrUnavailable) {
 		return err
+	}
+	if mongo.IsNetworkError(err) || mongo.IsTimeout(err) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	if errors.Is(err, driver.ErrDocumentTooLarge) {
 		return fault.Permanent(err)

@@ -2,6 +2,7 @@ package readmodel_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -26,22 +27,23 @@ func TestPermanentWriteErrors(t *testing.T) {
 		}}
 	}
 	tests := []struct {
-		name      string
-		err       error
-		permanent bool
-		reason    string
+		name        string
+		err         error
+		permanent   bool
+		reason      string
+		unavailable bool
 	}{
-		{"document too large", writeError(10334, "BSONObj size: 16793600 is invalid"), true, "BSONObjectTooLarge (code 10334)"},
-		{"document too large after an update", writeError(17419, "Resulting document after update is larger than 16777216"), true, "DocumentTooLargeAfterUpdate"},
-		{"type mismatch", writeError(14, "Cannot apply $inc to a value of non-numeric type"), true, "TypeMismatch (code 14)"},
-		{"failed validation", writeError(121, "Document failed validation"), true, "DocumentValidationFailure (code 121)"},
-		{"dollar-prefixed field", writeError(52, "The dollar ($) prefixed field '$x' is not valid"), true, "DollarPrefixedFieldName"},
-		{"command error", mongo.CommandError{Code: 2, Name: "BadValue", Message: "bad"}, true, "BadValue (code 2)"},
-		{"write concern error", mongo.BulkWriteException{WriteConcernError: &mongo.WriteConcernError{Code: 64, Message: "waiting for replication timed out"}}, false, ""},
-		{"not primary", writeError(10107, "not primary"), false, ""},
-		{"network error", mongo.CommandError{Code: 0, Labels: []string{"NetworkError"}, Message: "connection reset"}, false, ""},
-		{"shutting down", mongo.CommandError{Code: 91, Name: "ShutdownInProgress"}, false, ""},
-		{"timeout", context.DeadlineExceeded, false, ""},
+		{"document too large", writeError(10334, "BSONObj size: 16793600 is invalid"), true, "BSONObjectTooLarge (code 10334)", false},
+		{"document too large after an update", writeError(17419, "Resulting document after update is larger than 16777216"), true, "DocumentTooLargeAfterUpdate", false},
+		{"type mismatch", writeError(14, "Cannot apply $inc to a value of non-numeric type"), true, "TypeMismatch (code 14)", false},
+		{"failed validation", writeError(121, "Document failed validation"), true, "DocumentValidationFailure (code 121)", false},
+		{"dollar-prefixed field", writeError(52, "The dollar ($) prefixed field '$x' is not valid"), true, "DollarPrefixedFieldName", false},
+		{"command error", mongo.CommandError{Code: 2, Name: "BadValue", Message: "bad"}, true, "BadValue (code 2)", false},
+		{"write concern error", mongo.BulkWriteException{WriteConcernError: &mongo.WriteConcernError{Code: 64, Message: "waiting for replication timed out"}}, false, "", false},
+		{"not primary", writeError(10107, "not primary"), false, "", false},
+		{"network error", mongo.CommandError{Code: 0, Labels: []string{"NetworkError"}, Message: "connection reset"}, false, "", true},
+		{"shutting down", mongo.CommandError{Code: 91, Name: "ShutdownInProgress"}, false, "", false},
+		{"timeout", context.DeadlineExceeded, false, "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,6 +53,7 @@ func TestPermanentWriteErrors(t *testing.T) {
 			if tt.permanent {
 				assert.Contains(t, err.Error(), tt.reason)
 			}
+			assert.Equal(t, tt.unavailable, errors.Is(err, readmodel.ErrUnavailable), "unavailable: %v", err)
 		})
 	}
 }

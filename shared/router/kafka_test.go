@@ -691,10 +691,15 @@ func TestTransientErrorIsRetriedUntilItSucceeds(t *testing.T) {
 	ids := produceEvents(t, c, 4, n)
 
 	j := newJournal()
-	p := startProjector(t, c, logs, kafka.BatchSubscriberConfig{ConsumerGroup: service, MaxEvents: n, MaxWait: fullBatchWait}, func(*router.Router) handleFunc {
+	var readyDuringRetries bool
+	var detailDuringRetries string
+	p := startProjector(t, c, logs, kafka.BatchSubscriberConfig{ConsumerGroup: service, MaxEvents: n, MaxWait: fullBatchWait}, func(r *router.Router) handleFunc {
 		calls := 0
 		return func(_ context.Context, events []outbox.Event) error {
 			j.record(events)
+			if calls == 3 { // three tries failed: the router says why it waits
+				readyDuringRetries, detailDuringRetries = r.Readiness()
+			}
 			if calls++; calls <= failures {
 				return fmt.Errorf("mongodb: connection refused (call %d)", calls)
 			}
@@ -711,6 +716,11 @@ func TestTransientErrorIsRetriedUntilItSucceeds(t *testing.T) {
 	assert.Zero(t, p.count(metrics.MessagesPoisoned))
 	assert.Zero(t, poisoned(t, c))
 	assert.Len(t, logs.lines(t, "batch failed, retrying"), failures)
+	assert.False(t, readyDuringRetries)
+	assert.Equal(t, "retrying: 1 batches failing, the last with: mongodb: connection refused (call 3)", detailDuringRetries)
+	ready, detail := p.router.Readiness()
+	assert.False(t, ready, "stopped")
+	assert.Equal(t, "shutting down", detail)
 }
 
 // TestPanicIsRetriedThenPoisoned: a panicking batch is tried PanicAttempts

@@ -33,18 +33,9 @@ func (r *Router) poisonRecord(ctx context.Context, handler string, rec kafka.Rec
 	default:
 	}
 	msg := poisonMessage(handler, rec, correlationID, eventID, eventType, reason)
-	failed := false
 	err := r.attempt(ctx, handler, poisoning, func(ctx context.Context) error {
-		err := kafka.PublishContext(ctx, r.poison, r.cfg.PoisonTopic, msg)
-		if err != nil && !failed {
-			failed = true
-			r.poisonWaiting.Add(1)
-		}
-		return err
+		return kafka.PublishContext(ctx, r.poison, r.cfg.PoisonTopic, msg)
 	})
-	if failed {
-		r.poisonWaiting.Add(-1)
-	}
 	if err != nil {
 		return fmt.Errorf("router: poisoning record %d: %w", rec.Offset, err)
 	}

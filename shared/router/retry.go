@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/activityapp/event-processor/shared/fault"
@@ -28,6 +29,14 @@ var (
 	poisoning = work{name: "poison publish", kind: "poison_publish"}
 )
 
+// failing is the count of what's work that is failing and being retried.
+func (r *Router) failing(what work) *atomic.Int64 {
+	if what == poisoning {
+		return &r.poisonWaiting
+	}
+	return &r.batchesRetrying
+}
+
 // errPanic marks an error made from a recovered panic.
 var errPanic = errors.New("panic")
 
@@ -47,6 +56,13 @@ var errPanic = errors.New("panic")
 func (r *Router) attempt(ctx context.Context, handler string, what work, fn func(context.Context) error) error {
 	interval := r.cfg.RetryInitialInterval
 	panics := 0
+	// Counted while this work is failing, for Readiness.
+	failing := false
+	defer func() {
+		if failing {
+			r.failing(what).Add(-1)
+		}
+	}()
 	for try := 1; ; try++ {
 		err := r.try(ctx, fn)
 		if err == nil {
@@ -71,6 +87,14 @@ func (r *Router) attempt(ctx context.Context, handler string, what work, fn func
 		default:
 		}
 
+		if !failing {
+			failing = true
+			r.failing(what).Add(1)
+		}
+		if what == handling {
+			last := firstLine(err)
+			r.lastRetryError.Store(&last)
+		}
 		r.counters.Inc(metrics.MessagesRetried, "handler", handler, "kind", kind)
 		wait := jitter(interval)
 		r.logger.WarnContext(ctx, what.name+" failed, retrying", slog.String("error", firstLine(err)),

@@ -76,8 +76,11 @@ type Router struct {
 	closingOnce sync.Once
 
 	// poisonWaiting counts records whose poison publish has failed and
-	// not yet succeeded.
-	poisonWaiting atomic.Int64
+	// not yet succeeded; batchesRetrying the batches being retried after a
+	// transient error, the last of which is lastRetryError.
+	poisonWaiting   atomic.Int64
+	batchesRetrying atomic.Int64
+	lastRetryError  atomic.Pointer[string]
 }
 
 // New returns a router whose poison queue publishes with poison. The router
@@ -136,8 +139,9 @@ func (r *Router) Run(ctx context.Context) error {
 func (r *Router) Running() chan struct{} { return r.router.Running() }
 
 // Readiness says whether the router is handling batches, and if not, why:
-// it is starting, shutting down, or stalled because records cannot be
-// published to the poison topic (each holds its partition).
+// it is starting, shutting down, stalled because records cannot be
+// published to the poison topic (each holds its partition), or retrying
+// batches after transient errors (a store or broker that does not answer).
 func (r *Router) Readiness() (ready bool, detail string) {
 	select {
 	case <-r.closing:
@@ -146,6 +150,13 @@ func (r *Router) Readiness() (ready bool, detail string) {
 	}
 	if n := r.PoisonWaiting(); n > 0 {
 		return false, fmt.Sprintf("stalled: %d records cannot be published to the poison topic %s (see the logs)", n, r.cfg.PoisonTopic)
+	}
+	if n := r.batchesRetrying.Load(); n > 0 {
+		detail := "retrying"
+		if last := r.lastRetryError.Load(); last != nil {
+			detail = *last
+		}
+		return false, fmt.Sprintf("retrying: %d batches failing, the last with: %s", n, detail)
 	}
 	select {
 	case <-r.router.Running():
