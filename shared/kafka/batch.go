@@ -122,7 +122,11 @@ func (c BatchSubscriberConfig) saramaConfig() *sarama.Config {
 	// with it every claim, which is what ConsumeClaim relies on to notice
 	// that its partition is going away.
 	sc.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{sarama.NewBalanceStrategySticky()}
+	// Fetch.Max stays 0 (no limit): a record larger than Fetch.Default
+	// (the outbox allows 8 MiB records) is still fetched whole, as brokers
+	// return at least one batch and sarama grows its fetch size for it.
 	sc.Consumer.Fetch.Default = 1 << 20
+	sc.Consumer.Fetch.Max = 0
 	// A batch is cut from what the partition consumer has buffered; a
 	// buffer smaller than MaxEvents would cap every batch at its size.
 	sc.ChannelBufferSize = max(sc.ChannelBufferSize, c.MaxEvents)
