@@ -65,7 +65,7 @@ func TestConnectorTaskFailure(t *testing.T) {
 	assert.Contains(t, h.Detail, "a restart cannot help")
 	assert.Equal(t, 1, h.FailedTasks)
 	assert.Zero(t, h.Restarts, "not restarted: the same record would fail again")
-	require.Eventually(t, func() bool { return connectContainerHealth(ctx) == "unhealthy" }, 30*time.Second, 500*time.Millisecond,
+	require.Eventually(t, func() bool { return containerHealth(ctx, "connect") == "unhealthy" }, 30*time.Second, 500*time.Millisecond,
 		"Connect's health check shows the failed task")
 	t.Logf("Connect unhealthy %v after the break", time.Since(broken).Round(100*time.Millisecond))
 
@@ -79,7 +79,7 @@ func TestConnectorTaskFailure(t *testing.T) {
 	require.NoError(t, client.RestartFailed(ctx, ConnectorName))
 	waitConnectorRunning(t, ctx, 2*time.Minute)
 	require.Eventually(t, func() bool { return watchdog.Health().Running() }, 30*time.Second, 100*time.Millisecond)
-	require.Eventually(t, func() bool { return connectContainerHealth(ctx) == "healthy" }, 30*time.Second, 500*time.Millisecond,
+	require.Eventually(t, func() bool { return containerHealth(ctx, "connect") == "healthy" }, 30*time.Second, 500*time.Millisecond,
 		"Connect healthy again")
 
 	want := l.want()
@@ -91,9 +91,9 @@ func TestConnectorTaskFailure(t *testing.T) {
 	t.Logf("%d events projected exactly once, %v after the load began", len(l.events), time.Since(began).Round(100*time.Millisecond))
 }
 
-// connectContainerHealth is the Connect container's health status.
-func connectContainerHealth(ctx context.Context) string {
-	c, err := stack.Pool.Client.InspectContainerWithContext(stack.Resource("connect").Container.ID, ctx)
+// containerHealth is a service container's health status.
+func containerHealth(ctx context.Context, service string) string {
+	c, err := stack.Pool.Client.InspectContainerWithContext(stack.Resource(service).Container.ID, ctx)
 	if err != nil {
 		return err.Error()
 	}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,11 +10,19 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestMongoOutage stops MongoDB for 20 s while events stream into the
-// outbox, starts the same container again (its data persists), and checks
-// that nothing was poisoned and every event landed exactly: transient
-// errors are retried, not dead-lettered.
+// TestMongoOutage takes MongoDB away for 20 s while events stream into the
+// outbox, in two ways: stopped (connections refused; started again with its
+// data), and paused (`docker pause`: connections hang, the harder case),
+// and checks that the projectors' readiness says the store is unavailable
+// meanwhile, that nothing was poisoned and every event landed exactly
+// once: transient errors are retried, not dead-lettered.
 func TestMongoOutage(t *testing.T) {
+	for _, mode := range []string{"stopped", "paused"} {
+		t.Run(mode, func(t *testing.T) { mongoOutage(t, mode) })
+	}
+}
+
+func mongoOutage(t *testing.T, mode string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	const down = 20 * time.Second
@@ -24,28 +33,58 @@ func TestMongoOutage(t *testing.T) {
 
 	// 10 users x 5 events + 5 activities x 20 events = 150 events, one
 	// every 150 ms: the load outlasts most of the outage.
-	l := newLoad("mongo", 10, 5, 5, 20)
+	l := newLoad("mongo-"+mode, 10, 5, 5, 20)
 	began := time.Now()
 	done := l.start(ctx, 150*time.Millisecond)
 	l.waitInserted(t, ctx, len(l.events)/5, done)
 
 	id := stack.Resource("mongo").Container.ID
-	stopAt := l.inserted.Load()
-	require.NoError(t, stack.Pool.Client.StopContainerWithContext(id, 10, ctx))
-	stopped := time.Now()
-	t.Logf("mongo stopped after %d events inserted", stopAt)
-	select {
-	case <-ctx.Done():
-		t.Fatal(ctx.Err())
-	case <-time.After(down): // the scenario: keep MongoDB down 20 s
+	outAt := l.inserted.Load()
+	if mode == "paused" {
+		require.NoError(t, stack.Pool.Client.PauseContainer(id))
+	} else {
+		require.NoError(t, stack.Pool.Client.StopContainerWithContext(id, 10, ctx))
 	}
-	duringOutage := l.inserted.Load() - stopAt
-	require.NoError(t, stack.Pool.Client.StartContainerWithContext(id, nil, ctx))
-	require.NoError(t, stack.WaitHealthy(ctx, "mongo"))
+	out := time.Now()
+	t.Logf("mongo %s after %d events inserted", mode, outAt)
+	// The scenario: MongoDB away for 20 s, while the projectors' health
+	// checks (every 5 s) ask their readiness.
+	unavailable := map[string]string{}
+	for time.Since(out) < down {
+		for _, svc := range Projectors {
+			if _, seen := unavailable[svc]; seen {
+				continue
+			}
+			c, err := stack.Pool.Client.InspectContainerWithContext(stack.Resource(svc).Container.ID, ctx)
+			if err == nil && strings.Contains(lastProbe(c), "store unavailable") {
+				unavailable[svc] = lastProbe(c)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal(ctx.Err())
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	duringOutage := l.inserted.Load() - outAt
+	if mode == "paused" {
+		require.NoError(t, stack.Pool.Client.UnpauseContainer(id))
+	} else {
+		require.NoError(t, stack.Pool.Client.StartContainerWithContext(id, nil, ctx))
+	}
+	// A paused container's health probes time out, so it may be marked
+	// unhealthy by now: wait for the probes to pass again.
+	require.Eventually(t, func() bool { return containerHealth(ctx, "mongo") == "healthy" }, time.Minute, 250*time.Millisecond,
+		"mongo healthy again")
 	reconnectMongo(t, ctx)
-	t.Logf("mongo down %v, %d events inserted meanwhile, healthy again after %v",
-		down, duringOutage, time.Since(stopped).Round(100*time.Millisecond))
+	t.Logf("mongo %s %v, %d events inserted meanwhile, healthy again after %v",
+		mode, down, duringOutage, time.Since(out).Round(100*time.Millisecond))
 	assert.Positive(t, duringOutage, "the load went on during the outage")
+	for _, svc := range Projectors {
+		if assert.Contains(t, unavailable, svc, "%s: readiness did not report the store unavailable", svc) {
+			t.Logf("%s readiness during the outage: %s", svc, unavailable[svc])
+		}
+	}
 
 	select {
 	case err := <-done:
