@@ -39,6 +39,32 @@ BEGIN
   END IF;
 END $$;
 
+-- Rows as the application may write them (docs/events.md, "Accepted
+-- rows"): aggregate_type in any case is stored lowercase, so the unique
+-- constraint cannot be dodged by spelling ('User' is 'user'); a row without
+-- aggregate_version gets the aggregate's next one. The next version is read
+-- under a per-aggregate lock held until the transaction ends, so concurrent
+-- writers of one aggregate take turns: versions follow commit order, with
+-- no gaps and no duplicates (in READ COMMITTED, PostgreSQL's default; under
+-- REPEATABLE READ a writer that waited sees no newer version and fails on
+-- the unique constraint, to be retried like any serialization failure).
+CREATE OR REPLACE FUNCTION activity.event_outbox_defaults() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.aggregate_type := lower(NEW.aggregate_type);
+  IF NEW.aggregate_version IS NULL THEN
+    PERFORM pg_advisory_xact_lock(hashtextextended('activity.event_outbox:' || NEW.aggregate_type || ':' || NEW.aggregate_id, 0));
+    SELECT coalesce(max(aggregate_version), 0) + 1 INTO NEW.aggregate_version
+    FROM activity.event_outbox
+    WHERE aggregate_type = NEW.aggregate_type AND aggregate_id = NEW.aggregate_id;
+  END IF;
+  RETURN NEW;
+END $$;
+
+DROP TRIGGER IF EXISTS event_outbox_defaults ON activity.event_outbox;
+CREATE TRIGGER event_outbox_defaults BEFORE INSERT OR UPDATE OF aggregate_type, aggregate_version
+  ON activity.event_outbox FOR EACH ROW EXECUTE FUNCTION activity.event_outbox_defaults();
+
 CREATE INDEX IF NOT EXISTS event_outbox_created_at_idx ON activity.event_outbox (created_at);
 CREATE INDEX IF NOT EXISTS event_outbox_status_idx ON activity.event_outbox (status) WHERE status <> 'published';
 

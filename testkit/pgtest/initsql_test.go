@@ -3,10 +3,12 @@ package pgtest_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/activityapp/event-processor/testkit/pgtest"
 )
@@ -118,5 +120,105 @@ func TestDeploymentInitSQL(t *testing.T) {
 	var identity string
 	if err := conn.QueryRow(ctx, `SELECT relreplident::text FROM pg_class WHERE oid = 'activity.event_outbox'::regclass`).Scan(&identity); err != nil || identity != "f" {
 		t.Errorf("replica identity %q, want f (full); err %v", identity, err)
+	}
+}
+
+// The prototype's insert (no aggregate_version, 'User' capitalised) works:
+// the database assigns versions, under concurrent writers of one aggregate
+// without gaps or duplicates, and stores one spelling of the type.
+func TestOutboxDefaults(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv, err := pgtest.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Stop() })
+	if err := srv.CreateDatabase(ctx, "activity"); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.ApplyFiles(ctx, "activity", "../../deployments/postgres"); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pgxpool.New(ctx, srv.URL("activity"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+
+	// The statement exactly as the prototype documents it.
+	const prototype = `INSERT INTO activity.event_outbox (
+    event_id, aggregate_id, aggregate_type, event_type, payload, status
+) VALUES (
+    gen_random_uuid(), gen_random_uuid(), 'User', 'UserCreated',
+    '{"email": "test@example.com", "username": "testuser"}'::jsonb,
+    'pending'
+)`
+	if _, err := pool.Exec(ctx, prototype); err != nil {
+		t.Fatalf("the prototype's insert: %v", err)
+	}
+	var typ string
+	var version int64
+	if err := pool.QueryRow(ctx, `SELECT aggregate_type, aggregate_version FROM activity.event_outbox`).Scan(&typ, &version); err != nil {
+		t.Fatal(err)
+	}
+	if typ != "user" || version != 1 {
+		t.Errorf("stored aggregate_type %q version %d, want user 1", typ, version)
+	}
+
+	// Many writers of one aggregate, each row in its own transaction.
+	const writers, each = 8, 25
+	agg := "9c9e6679-7425-40de-944b-e07fc1f90ae7"
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*each)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				_, err := pool.Exec(ctx, `INSERT INTO activity.event_outbox (event_id, aggregate_id, aggregate_type, event_type, payload)
+					VALUES (gen_random_uuid(), $1, $2, 'UserUpdated', '{}')`, agg, []string{"user", "User", "USER"}[(w+i)%3])
+				if err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent insert: %v", err)
+	}
+	rows, err := pool.Query(ctx, `SELECT aggregate_version FROM activity.event_outbox WHERE aggregate_id = $1 ORDER BY aggregate_version`, agg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	versions, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(versions) != writers*each {
+		t.Fatalf("%d rows, want %d", len(versions), writers*each)
+	}
+	for i, v := range versions {
+		if v != int64(i+1) {
+			t.Fatalf("versions %v: want 1..%d without gaps or duplicates", versions, writers*each)
+		}
+	}
+	// Versions follow commit order: xmin grows with the version.
+	var outOfOrder int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM (
+		SELECT aggregate_version, xmin::text::bigint AS tx, lag(xmin::text::bigint) OVER (ORDER BY aggregate_version) AS prev
+		FROM activity.event_outbox WHERE aggregate_id = $1) s WHERE tx < prev`, agg).Scan(&outOfOrder); err != nil {
+		t.Fatal(err)
+	}
+	if outOfOrder != 0 {
+		t.Errorf("%d versions given out of transaction order", outOfOrder)
+	}
+
+	// An explicit version is kept; spelling does not dodge the constraint.
+	if _, err := pool.Exec(ctx, `INSERT INTO activity.event_outbox (event_id, aggregate_id, aggregate_type, aggregate_version, event_type, payload)
+		VALUES (gen_random_uuid(), $1, 'USER', 7, 'UserUpdated', '{}')`, agg); err == nil || !strings.Contains(err.Error(), "event_outbox_aggregate_version_key") {
+		t.Errorf("version 7 again as 'USER': err = %v, want the unique constraint", err)
 	}
 }
