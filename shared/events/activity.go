@@ -17,6 +17,8 @@ type ActivityCreatedV1 struct {
 	MaxParticipants int       `json:"max_participants,omitempty"`
 }
 
+func (p *ActivityCreatedV1) ownID() *string { return &p.ActivityID }
+
 func (p ActivityCreatedV1) validate(aggregateID string) error {
 	var errNegative error
 	if p.MaxParticipants < 0 {
@@ -46,6 +48,8 @@ type ActivityUpdatedV1 struct {
 	MaxParticipants *int       `json:"max_participants,omitempty"`
 }
 
+func (p *ActivityUpdatedV1) ownID() *string { return &p.ActivityID }
+
 func (p ActivityUpdatedV1) validate(aggregateID string) error {
 	if err := sameAggregate("activity_id", p.ActivityID, aggregateID); err != nil {
 		return err
@@ -69,6 +73,8 @@ type ActivityCancelledV1 struct {
 	Reason     string `json:"reason,omitempty"`
 }
 
+func (p *ActivityCancelledV1) ownID() *string { return &p.ActivityID }
+
 func (p ActivityCancelledV1) validate(aggregateID string) error {
 	return sameAggregate("activity_id", p.ActivityID, aggregateID)
 }
@@ -81,6 +87,8 @@ type ParticipantJoinedV1 struct {
 	UserID     string `json:"user_id"`
 }
 
+func (p *ParticipantJoinedV1) ownID() *string { return &p.ActivityID }
+
 func (p ParticipantJoinedV1) validate(aggregateID string) error {
 	return errors.Join(sameAggregate("activity_id", p.ActivityID, aggregateID), required("user_id", p.UserID))
 }
@@ -90,6 +98,8 @@ type ParticipantLeftV1 struct {
 	ActivityID string `json:"activity_id"`
 	UserID     string `json:"user_id"`
 }
+
+func (p *ParticipantLeftV1) ownID() *string { return &p.ActivityID }
 
 func (p ParticipantLeftV1) validate(aggregateID string) error {
 	return errors.Join(sameAggregate("activity_id", p.ActivityID, aggregateID), required("user_id", p.UserID))

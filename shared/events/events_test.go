@@ -78,3 +78,21 @@ func TestDecodeRejectsInvalidPayloads(t *testing.T) {
 		})
 	}
 }
+
+// A payload without its aggregate's own id (as the prototype's rows are
+// written) belongs to the row's aggregate; other ids are not filled in.
+func TestDecodeDefaultsTheOwnIDToTheAggregate(t *testing.T) {
+	u, err := events.Decode[events.UserCreatedV1](event(events.UserCreated, `{"email": "test@example.com", "username": "testuser"}`))
+	require.NoError(t, err)
+	assert.Equal(t, events.UserCreatedV1{UserID: agg, Email: "test@example.com", Username: "testuser"}, u)
+
+	j, err := events.Decode[events.ParticipantJoinedV1](event(events.ParticipantJoined, `{"user_id":"u1"}`))
+	require.NoError(t, err)
+	assert.Equal(t, agg, j.ActivityID)
+	assert.Equal(t, "u1", j.UserID, "the participant stays the participant")
+
+	_, err = events.Decode[events.ParticipantLeftV1](event(events.ParticipantLeft, `{}`))
+	assert.ErrorContains(t, err, "payload.user_id: required", "the participant is never the aggregate")
+	_, err = events.Decode[events.UserDeletedV1](event(events.UserDeleted, `{"user_id":""}`))
+	assert.NoError(t, err, "an empty id is a missing id")
+}

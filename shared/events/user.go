@@ -11,6 +11,8 @@ type UserCreatedV1 struct {
 	City     string `json:"city,omitempty"`
 }
 
+func (p *UserCreatedV1) ownID() *string { return &p.UserID }
+
 func (p UserCreatedV1) validate(aggregateID string) error {
 	return errors.Join(
 		sameAggregate("user_id", p.UserID, aggregateID),
@@ -28,6 +30,8 @@ type UserUpdatedV1 struct {
 	FullName *string `json:"full_name,omitempty"`
 	City     *string `json:"city,omitempty"`
 }
+
+func (p *UserUpdatedV1) ownID() *string { return &p.UserID }
 
 func (p UserUpdatedV1) validate(aggregateID string) error {
 	if err := sameAggregate("user_id", p.UserID, aggregateID); err != nil {
@@ -50,6 +54,8 @@ type UserDeletedV1 struct {
 	UserID string `json:"user_id"`
 	Reason string `json:"reason,omitempty"`
 }
+
+func (p *UserDeletedV1) ownID() *string { return &p.UserID }
 
 func (p UserDeletedV1) validate(aggregateID string) error {
 	return sameAggregate("user_id", p.UserID, aggregateID)
