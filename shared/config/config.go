@@ -34,6 +34,10 @@ type Kafka struct {
 	ConsumerGroup string   // KAFKA_CONSUMER_GROUP
 	PoisonTopic   string   // KAFKA_POISON_TOPIC
 	ClientID      string   // KAFKA_CLIENT_ID
+	// OffsetReset is where a group without committed offsets starts on
+	// the outbox topic: "earliest" (every event ever written) or "latest"
+	// (only events written from now on) (KAFKA_AUTO_OFFSET_RESET).
+	OffsetReset string
 	// The poison topic is created at start with these when it is missing
 	// (KAFKA_POISON_PARTITIONS, KAFKA_POISON_REPLICATION_FACTOR); a poison
 	// record may be as large as PoisonMaxMessageBytes
@@ -87,6 +91,11 @@ const (
 	DefaultDatabase = "activity_read_models"
 	DefaultHTTPAddr = ":8080"
 
+	// OffsetResetEarliest and OffsetResetLatest are the values of
+	// KAFKA_AUTO_OFFSET_RESET, as Kafka's auto.offset.reset names them.
+	OffsetResetEarliest = "earliest"
+	OffsetResetLatest   = "latest"
+
 	// DefaultPoisonMaxMessageBytes leaves room above the outbox topic's
 	// record limit (8 MiB, debezium/postgres-connector.json) for the
 	// headers a poison record adds.
@@ -121,12 +130,15 @@ func Load(service string) (Config, *Env, error) {
 // the caller can read service-specific variables and check Env.Err.
 func LoadFrom(service string, lookup func(string) (string, bool)) (Config, *Env, error) {
 	env := NewEnv(lookup)
+	// The second names are the prototype's; the project's own win.
+	brokersVar := env.Either("KAFKA_BROKERS", "KAFKA_BOOTSTRAP_SERVERS")
 	cfg := Config{
 		Service: service,
 		Kafka: Kafka{
-			Brokers:       env.List("KAFKA_BROKERS", []string{DefaultBrokers}),
+			Brokers:       env.List(brokersVar, []string{DefaultBrokers}),
 			Topic:         env.String("KAFKA_TOPIC", DefaultTopic),
-			ConsumerGroup: env.String("KAFKA_CONSUMER_GROUP", service),
+			ConsumerGroup: env.String(env.Either("KAFKA_CONSUMER_GROUP", "KAFKA_GROUP_ID"), service),
+			OffsetReset:   env.String("KAFKA_AUTO_OFFSET_RESET", OffsetResetEarliest),
 			PoisonTopic:   env.String("KAFKA_POISON_TOPIC", service+".poison"),
 			ClientID:      env.String("KAFKA_CLIENT_ID", service),
 
@@ -141,7 +153,7 @@ func LoadFrom(service string, lookup func(string) (string, bool)) (Config, *Env,
 			WriteConcern: env.String("MONGODB_WRITE_CONCERN", ""),
 		},
 		Processing: Processing{
-			BatchMaxEvents:       env.Int("BATCH_MAX_EVENTS", DefaultBatchMaxEvents, 1, MaxBatchMaxEvents),
+			BatchMaxEvents:       env.Int(env.Either("BATCH_MAX_EVENTS", "KAFKA_MAX_POLL_RECORDS"), DefaultBatchMaxEvents, 1, MaxBatchMaxEvents),
 			BatchMaxWait:         env.NonNegativeDuration("BATCH_MAX_WAIT", DefaultBatchMaxWait),
 			HandlerTimeout:       env.Duration("HANDLER_TIMEOUT", 10*time.Second),
 			RetryInitialInterval: env.Duration("RETRY_INITIAL_INTERVAL", 100*time.Millisecond),
@@ -153,6 +165,9 @@ func LoadFrom(service string, lookup func(string) (string, bool)) (Config, *Env,
 		HTTPAddr: env.String("HTTP_ADDR", DefaultHTTPAddr),
 	}
 	if err := env.Err(); err != nil {
+		return Config{}, env, err
+	}
+	if err := validateBrokers(brokersVar, cfg.Kafka.Brokers); err != nil {
 		return Config{}, env, err
 	}
 	if err := cfg.Validate(); err != nil {
@@ -169,10 +184,11 @@ func (c Config) Validate() error {
 	if err := ValidateTopic("KAFKA_POISON_TOPIC", c.Kafka.PoisonTopic); err != nil {
 		return err
 	}
-	for _, b := range c.Kafka.Brokers {
-		if _, port, err := net.SplitHostPort(b); err != nil || port == "" {
-			return &Error{Variable: "KAFKA_BROKERS", Reason: fmt.Sprintf("not host:port: %q", b)}
-		}
+	if c.Kafka.OffsetReset != OffsetResetEarliest && c.Kafka.OffsetReset != OffsetResetLatest {
+		return &Error{Variable: "KAFKA_AUTO_OFFSET_RESET", Reason: fmt.Sprintf("want earliest or latest, got %q", c.Kafka.OffsetReset)}
+	}
+	if err := validateBrokers("KAFKA_BROKERS", c.Kafka.Brokers); err != nil {
+		return err
 	}
 	if c.Kafka.PoisonTopic == c.Kafka.Topic {
 		return &Error{Variable: "KAFKA_POISON_TOPIC", Reason: "must differ from KAFKA_TOPIC"}
@@ -197,6 +213,17 @@ func (c Config) Validate() error {
 	}
 	if err := validateListenAddr(c.HTTPAddr); err != nil {
 		return &Error{Variable: "HTTP_ADDR", Reason: err.Error()}
+	}
+	return nil
+}
+
+// validateBrokers checks that every broker is host:port; variable is the
+// name the brokers were read from.
+func validateBrokers(variable string, brokers []string) error {
+	for _, b := range brokers {
+		if _, port, err := net.SplitHostPort(b); err != nil || port == "" {
+			return &Error{Variable: variable, Reason: fmt.Sprintf("not host:port: %q", b)}
+		}
 	}
 	return nil
 }

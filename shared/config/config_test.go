@@ -26,6 +26,7 @@ func TestLoadFromDefaults(t *testing.T) {
 			ConsumerGroup: "user-projector",
 			PoisonTopic:   "user-projector.poison",
 			ClientID:      "user-projector",
+			OffsetReset:   "earliest",
 
 			PoisonPartitions:        1,
 			PoisonReplicationFactor: 1,
@@ -143,6 +144,9 @@ func TestLoadFromInvalid(t *testing.T) {
 		{"poison partitions zero", map[string]string{"KAFKA_POISON_PARTITIONS": "0"}, "KAFKA_POISON_PARTITIONS", "between 1 and 10000"},
 		{"poison replication zero", map[string]string{"KAFKA_POISON_REPLICATION_FACTOR": "0"}, "KAFKA_POISON_REPLICATION_FACTOR", "between 1"},
 		{"poison record limit too small", map[string]string{"KAFKA_POISON_MAX_MESSAGE_BYTES": "1000"}, "KAFKA_POISON_MAX_MESSAGE_BYTES", "between 65536"},
+		{"offset reset", map[string]string{"KAFKA_AUTO_OFFSET_RESET": "none"}, "KAFKA_AUTO_OFFSET_RESET", `want earliest or latest, got "none"`},
+		{"prototype's brokers", map[string]string{"KAFKA_BOOTSTRAP_SERVERS": "kafka"}, "KAFKA_BOOTSTRAP_SERVERS", `"kafka"`},
+		{"prototype's poll records", map[string]string{"KAFKA_MAX_POLL_RECORDS": "0"}, "KAFKA_MAX_POLL_RECORDS", "0"},
 		{"http addr empty port", map[string]string{"HTTP_ADDR": "localhost:"}, "HTTP_ADDR", "port not a number"},
 		{"panic attempts zero", map[string]string{"PANIC_ATTEMPTS": "0"}, "PANIC_ATTEMPTS", "between 1 and 100"},
 		{"panic attempts not a number", map[string]string{"PANIC_ATTEMPTS": "three"}, "PANIC_ATTEMPTS", "not an integer"},
@@ -242,4 +246,31 @@ func TestValidateTopic(t *testing.T) {
 		require.Errorf(t, err, "%q", bad)
 		assert.ErrorIs(t, err, config.ErrInvalid)
 	}
+}
+
+// The prototype's names work where they mean the same; the project's own
+// win when both are set.
+func TestLoadFromPrototypeNames(t *testing.T) {
+	prototype := map[string]string{
+		"KAFKA_BOOTSTRAP_SERVERS": "kafka:9092",
+		"KAFKA_GROUP_ID":          "legacy-group",
+		"KAFKA_AUTO_OFFSET_RESET": "latest",
+		"KAFKA_MAX_POLL_RECORDS":  "250",
+	}
+	cfg, _, err := config.LoadFrom("svc", config.MapLookup(prototype))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"kafka:9092"}, cfg.Kafka.Brokers)
+	assert.Equal(t, "legacy-group", cfg.Kafka.ConsumerGroup)
+	assert.Equal(t, config.OffsetResetLatest, cfg.Kafka.OffsetReset)
+	assert.Equal(t, 250, cfg.Processing.BatchMaxEvents)
+
+	both := map[string]string{"KAFKA_BROKERS": "broker:9092", "KAFKA_CONSUMER_GROUP": "own-group", "BATCH_MAX_EVENTS": "40"}
+	for k, v := range prototype {
+		both[k] = v
+	}
+	cfg, _, err = config.LoadFrom("svc", config.MapLookup(both))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"broker:9092"}, cfg.Kafka.Brokers)
+	assert.Equal(t, "own-group", cfg.Kafka.ConsumerGroup)
+	assert.Equal(t, 40, cfg.Processing.BatchMaxEvents)
 }

@@ -53,6 +53,19 @@ func (e *Env) fail(name, format string, args ...any) {
 	}
 }
 
+// Either returns the name of the variable to read for a setting that also
+// has an alias (a name the prototype used): name when it is set, else alias
+// when that is set, else name. Errors then name the variable that was read.
+func (e *Env) Either(name, alias string) string {
+	if _, ok := e.raw(name); ok {
+		return name
+	}
+	if _, ok := e.raw(alias); ok {
+		return alias
+	}
+	return name
+}
+
 func (e *Env) raw(name string) (string, bool) {
 	v, ok := e.lookup(name)
 	if !ok {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/google/wire"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -57,19 +58,33 @@ func NewDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (*
 // NewSubscriber is the service's consumer-group subscriber of the outbox
 // topic, delivering a batch of a partition's records at a time. The router
 // closes it; the cleanup closes it again (a no-op) if wiring fails later.
+//
+// A new group starts at KAFKA_AUTO_OFFSET_RESET; a group that committed
+// offsets goes on from them.
 func NewSubscriber(cfg config.Config, logger *slog.Logger) (*kafka.BatchSubscriber, func(), error) {
-	return NewBatchSubscriber(cfg, cfg.Kafka.ConsumerGroup, cfg.Kafka.ClientID, logger)
+	initial := sarama.OffsetOldest
+	if cfg.Kafka.OffsetReset == config.OffsetResetLatest {
+		initial = sarama.OffsetNewest
+	}
+	return newBatchSubscriber(cfg, cfg.Kafka.ConsumerGroup, cfg.Kafka.ClientID, initial, logger)
 }
 
 // NewBatchSubscriber returns a subscriber of another topic, in group, with
 // the service's batch settings.
+// A new group starts at the topic's first record: a service's own topics
+// must be read whole.
 func NewBatchSubscriber(cfg config.Config, group, clientID string, logger *slog.Logger) (*kafka.BatchSubscriber, func(), error) {
+	return newBatchSubscriber(cfg, group, clientID, sarama.OffsetOldest, logger)
+}
+
+func newBatchSubscriber(cfg config.Config, group, clientID string, initial int64, logger *slog.Logger) (*kafka.BatchSubscriber, func(), error) {
 	sub, err := kafka.NewBatchSubscriber(kafka.BatchSubscriberConfig{
-		Brokers:       cfg.Kafka.Brokers,
-		ConsumerGroup: group,
-		ClientID:      clientID,
-		MaxEvents:     cfg.Processing.BatchMaxEvents,
-		MaxWait:       cfg.Processing.BatchMaxWait,
+		Brokers:        cfg.Kafka.Brokers,
+		ConsumerGroup:  group,
+		ClientID:       clientID,
+		MaxEvents:      cfg.Processing.BatchMaxEvents,
+		MaxWait:        cfg.Processing.BatchMaxWait,
+		OffsetsInitial: initial,
 	}, logging.Watermill(logger))
 	if err != nil {
 		return nil, nil, err
