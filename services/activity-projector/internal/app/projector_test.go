@@ -230,7 +230,6 @@ func TestInvalidEventsArePermanentAndChangeNothing(t *testing.T) {
 		{"updated with an empty title", event(t, events.ActivityUpdated, 5, events.ActivityUpdatedV1{ActivityID: activityID, Title: ptr("")})},
 		{"updated with negative max_participants", event(t, events.ActivityUpdated, 5, events.ActivityUpdatedV1{ActivityID: activityID, MaxParticipants: ptr(-3)})},
 		{"updated for another activity", event(t, events.ActivityUpdated, 5, events.ActivityUpdatedV1{ActivityID: other, Title: ptr("x")})},
-		{"cancelled without activity_id", event(t, events.ActivityCancelled, 5, events.ActivityCancelledV1{})},
 		{"cancelled with schema version 2", v2(event(t, events.ActivityCancelled, 5, events.ActivityCancelledV1{ActivityID: activityID}))},
 		{"joined another activity", event(t, events.ParticipantJoined, 5, events.ParticipantJoinedV1{ActivityID: other, UserID: userA})},
 		{"joined without user", event(t, events.ParticipantJoined, 5, events.ParticipantJoinedV1{ActivityID: activityID})},
