@@ -10,19 +10,18 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestMongoOutage takes MongoDB away for 20 s while events stream into the
-// outbox, in two ways: stopped (connections refused; started again with its
-// data), and paused (`docker pause`: connections hang, the harder case),
-// and checks that the projectors' readiness says the store is unavailable
-// meanwhile, that nothing was poisoned and every event landed exactly
-// once: transient errors are retried, not dead-lettered.
+// TestMongoOutage stops MongoDB for 20 s while events stream into the
+// outbox, starts the same container again (its data persists), and checks
+// that the projectors' readiness said the store was unavailable meanwhile,
+// that nothing was poisoned and that every event landed exactly once:
+// transient errors are retried, not dead-lettered.
+//
+// A paused MongoDB (`docker pause`) is not among the scenarios: on the
+// FerretDB stand-in, writes frozen mid-flight land after later writes and
+// roll documents back, because FerretDB checks an update's filter (the
+// store's _rev guard) in a query separate from the update; MongoDB applies
+// it atomically. See the README, FerretDB section.
 func TestMongoOutage(t *testing.T) {
-	for _, mode := range []string{"stopped", "paused"} {
-		t.Run(mode, func(t *testing.T) { mongoOutage(t, mode) })
-	}
-}
-
-func mongoOutage(t *testing.T, mode string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	const down = 20 * time.Second
@@ -33,20 +32,16 @@ func mongoOutage(t *testing.T, mode string) {
 
 	// 10 users x 5 events + 5 activities x 20 events = 150 events, one
 	// every 150 ms: the load outlasts most of the outage.
-	l := newLoad("mongo-"+mode, 10, 5, 5, 20)
+	l := newLoad("mongo", 10, 5, 5, 20)
 	began := time.Now()
 	done := l.start(ctx, 150*time.Millisecond)
 	l.waitInserted(t, ctx, len(l.events)/5, done)
 
 	id := stack.Resource("mongo").Container.ID
 	outAt := l.inserted.Load()
-	if mode == "paused" {
-		require.NoError(t, stack.Pool.Client.PauseContainer(id))
-	} else {
-		require.NoError(t, stack.Pool.Client.StopContainerWithContext(id, 10, ctx))
-	}
+	require.NoError(t, stack.Pool.Client.StopContainerWithContext(id, 10, ctx))
 	out := time.Now()
-	t.Logf("mongo %s after %d events inserted", mode, outAt)
+	t.Logf("mongo stopped after %d events inserted", outAt)
 	// The scenario: MongoDB away for 20 s, while the projectors' health
 	// checks (every 5 s) ask their readiness.
 	unavailable := map[string]string{}
@@ -67,18 +62,11 @@ func mongoOutage(t *testing.T, mode string) {
 		}
 	}
 	duringOutage := l.inserted.Load() - outAt
-	if mode == "paused" {
-		require.NoError(t, stack.Pool.Client.UnpauseContainer(id))
-	} else {
-		require.NoError(t, stack.Pool.Client.StartContainerWithContext(id, nil, ctx))
-	}
-	// A paused container's health probes time out, so it may be marked
-	// unhealthy by now: wait for the probes to pass again.
-	require.Eventually(t, func() bool { return containerHealth(ctx, "mongo") == "healthy" }, time.Minute, 250*time.Millisecond,
-		"mongo healthy again")
+	require.NoError(t, stack.Pool.Client.StartContainerWithContext(id, nil, ctx))
+	require.NoError(t, stack.WaitHealthy(ctx, "mongo"))
 	reconnectMongo(t, ctx)
-	t.Logf("mongo %s %v, %d events inserted meanwhile, healthy again after %v",
-		mode, down, duringOutage, time.Since(out).Round(100*time.Millisecond))
+	t.Logf("mongo down %v, %d events inserted meanwhile, healthy again after %v",
+		down, duringOutage, time.Since(out).Round(100*time.Millisecond))
 	assert.Positive(t, duringOutage, "the load went on during the outage")
 	for _, svc := range Projectors {
 		if assert.Contains(t, unavailable, svc, "%s: readiness did not report the store unavailable", svc) {
