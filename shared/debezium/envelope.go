@@ -1,6 +1,10 @@
 package debezium
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/activityapp/event-processor/shared/outbox"
+)
 
 // envelope holds the raw members of a Debezium change-event envelope that
 // the decoder looks at.
@@ -65,8 +69,9 @@ func (d *Decoder) decodeEnvelope(e envelope) (Result, error) {
 	}
 	// Whatever the operation: a record of another table is not ours, and
 	// projecting (or skipping) it silently would hide a misconfigured
-	// connector.
-	if err := d.checkTable(e.source); err != nil {
+	// connector. The source is read once, for this and for the event.
+	src, srcErr := decodeSource(e.source)
+	if err := d.checkTable(src, srcErr); err != nil {
 		return Result{}, err
 	}
 	switch op {
@@ -89,9 +94,10 @@ func (d *Decoder) decodeEnvelope(e envelope) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if ev.Source, err = decodeSource(e.source); err != nil {
-		return Result{}, err
+	if srcErr != nil {
+		return Result{}, srcErr
 	}
+	ev.Source = src
 	// A read is a snapshot by definition, whatever source.snapshot says.
 	ev.Source.Snapshot = ev.Source.Snapshot || op == "r"
 	return Result{Event: ev}, nil
@@ -100,9 +106,8 @@ func (d *Decoder) decodeEnvelope(e envelope) (Result, error) {
 // checkTable fails for a source block that names a table other than the
 // outbox. A block without schema and table (or none at all) passes: only
 // a record that says where it comes from can be refused for it.
-func (d *Decoder) checkTable(raw []byte) error {
-	src, err := decodeSource(raw)
-	if err != nil || (src.Schema == "" && src.Table == "") {
+func (d *Decoder) checkTable(src outbox.Source, srcErr error) error {
+	if srcErr != nil || (src.Schema == "" && src.Table == "") {
 		return nil
 	}
 	if got := src.Schema + "." + src.Table; got != d.cfg.Table {
