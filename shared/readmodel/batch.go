@@ -86,7 +86,7 @@ func (s *Store[M, PM]) UpdateBatch(ctx context.Context, changes []Change[PM]) (s
 	defer func() {
 		if err != nil {
 			s.keepStored(docs)
-			err = classify(err)
+			err = classify(err) // every error path, reads and writes alike
 		}
 	}()
 	var order []string
@@ -270,7 +270,7 @@ func (s *Store[M, PM]) write(ctx context.Context, docs map[string]*folded[M], id
 		s.metrics.Inc(RoundTrips, "collection", s.coll.Name(), "op", "write")
 		failedFrom, err := conflictsFrom(err, len(chunk))
 		if err != nil {
-			return nil, classify(fmt.Errorf("readmodel: write %d documents of %s: %w", len(chunk), s.coll.Name(), err))
+			return nil, fmt.Errorf("readmodel: write %d documents of %s: %w", len(chunk), s.coll.Name(), err)
 		}
 		if failedFrom == len(chunk) && res != nil && res.InsertedCount+res.MatchedCount+res.UpsertedCount < int64(len(chunk)) {
 			// Every guard held, yet fewer documents were written than

@@ -23,8 +23,9 @@ const PoisonedSubscriber = "kafka"
 // metadata, its original key, headers and position, and the correlation
 // and event it carried. A failing publish is retried with backoff like any
 // transient error (counted as kind poison_publish, and shown by
-// PoisonWaiting), never dropped; once shutdown has begun nothing is poisoned (a failure then says
-// nothing about the record) and the batch is left for redelivery.
+// PoisonWaiting), never dropped; once shutdown has begun nothing is
+// poisoned (a failure then says nothing about the record) and the batch is
+// left for redelivery.
 func (r *Router) poisonRecord(ctx context.Context, handler string, rec kafka.Record, correlationID, eventID, eventType string, reason error) error {
 	ctx = logging.WithAttrs(ctx, slog.String("correlation_id", correlationID), slog.Int64("offset", rec.Offset))
 	select {

@@ -29,7 +29,8 @@ var (
 	poisoning = work{name: "poison publish", kind: "poison_publish"}
 )
 
-// failing is the count of what's work that is failing and being retried.
+// failing counts the pieces of this kind of work that are failing and
+// being retried.
 func (r *Router) failing(what work) *atomic.Int64 {
 	if what == poisoning {
 		return &r.poisonWaiting
