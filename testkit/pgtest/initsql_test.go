@@ -13,11 +13,13 @@ import (
 	"github.com/activityapp/event-processor/testkit/pgtest"
 )
 
-// The project's init SQL (deployments/postgres) sets up what the
-// application and Debezium rely on; this runs it on a real PostgreSQL.
-func TestDeploymentInitSQL(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+// initSQLDir holds the project's init SQL, run in file name order.
+const initSQLDir = "../../deployments/postgres"
+
+// activityDatabase starts a PostgreSQL with the database activity set up
+// by the init SQL, stopped when t ends.
+func activityDatabase(t *testing.T, ctx context.Context) *pgtest.Server {
+	t.Helper()
 	srv, err := pgtest.Start(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -26,12 +28,20 @@ func TestDeploymentInitSQL(t *testing.T) {
 	if err := srv.CreateDatabase(ctx, "activity"); err != nil {
 		t.Fatal(err)
 	}
-	const dir = "../../deployments/postgres"
-	if err := srv.ApplyFiles(ctx, "activity", dir); err != nil {
+	if err := srv.ApplyFiles(ctx, "activity", initSQLDir); err != nil {
 		t.Fatal(err)
 	}
+	return srv
+}
+
+// The project's init SQL (deployments/postgres) sets up what the
+// application and Debezium rely on; this runs it on a real PostgreSQL.
+func TestDeploymentInitSQL(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv := activityDatabase(t, ctx)
 	// Idempotent: a second run (a restarted init job) changes nothing.
-	if err := srv.ApplyFiles(ctx, "activity", dir); err != nil {
+	if err := srv.ApplyFiles(ctx, "activity", initSQLDir); err != nil {
 		t.Fatalf("second run: %v", err)
 	}
 
@@ -129,17 +139,7 @@ func TestDeploymentInitSQL(t *testing.T) {
 func TestOutboxDefaults(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	srv, err := pgtest.Start(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Stop() })
-	if err := srv.CreateDatabase(ctx, "activity"); err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.ApplyFiles(ctx, "activity", "../../deployments/postgres"); err != nil {
-		t.Fatal(err)
-	}
+	srv := activityDatabase(t, ctx)
 	pool, err := pgxpool.New(ctx, srv.URL("activity"))
 	if err != nil {
 		t.Fatal(err)
