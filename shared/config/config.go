@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/activityapp/event-processor/shared/kafka"
 	"github.com/activityapp/event-processor/shared/mongodb"
 )
 
@@ -106,7 +107,7 @@ const (
 	// DefaultBatchMaxEvents and DefaultBatchMaxWait: under load a batch
 	// fills with what the consumer has already fetched; when idle a batch
 	// waits at most a few milliseconds, so latency stays low.
-	DefaultBatchMaxEvents = 500
+	DefaultBatchMaxEvents = kafka.DefaultBatchMaxEvents
 	DefaultBatchMaxWait   = 5 * time.Millisecond
 	// MaxBatchMaxEvents keeps a batch's bulk writes within what one
 	// MongoDB command carries comfortably.
