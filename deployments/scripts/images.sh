@@ -21,6 +21,7 @@ images=(
   "kafka KAFKA_IMAGE apache/kafka:4.1.1 event-processor/kafka:4.1.1"
   "connect CONNECT_IMAGE quay.io/debezium/connect:3.6.1.Final event-processor/connect:3.6.1"
   "mongo MONGO_IMAGE mongo:7 event-processor/mongo:7"
+  "prometheus PROMETHEUS_IMAGE prom/prometheus:v2.42.0 event-processor/prometheus:2.42"
 )
 
 : >"$out.tmp"
