@@ -37,12 +37,17 @@ vet: ## go vet every module
 lint: ## golangci-lint every module (needs golangci-lint on PATH)
 	@for m in $(MODULES); do (cd $$m && golangci-lint run --config $(CURDIR)/.golangci.yml ./...); done
 
+.PHONY: rules-check
+rules-check: ## promtool: check the Prometheus config and alerting rules, run the rules' tests (Debian's promtool into .cache/ if none on PATH)
+	@deployments/prometheus/promtool.sh check config deployments/prometheus/prometheus.yml
+	@deployments/prometheus/promtool.sh test rules deployments/prometheus/rules_test.yml
+
 .PHONY: unit
 unit: ## unit and integration tests of every module
 	@for m in $(MODULES); do echo "== $$m"; (cd $$m && go test $(GOTEST_FLAGS) ./...); done
 
 .PHONY: test
-test: fmt-check vet wire-check unit ## everything CI checks: gofmt, vet, wire, tests
+test: fmt-check vet wire-check rules-check unit ## everything CI checks: gofmt, vet, wire, alerting rules, tests
 
 # Packages with benchmarks, by module (listed: every test package whose
 # TestMain starts FerretDB would start it even without benchmarks).
