@@ -87,6 +87,7 @@ up: images ## start the stack, register the connector, wait until the pipeline i
 	@$(COMPOSE_BIN) --env-file $(IMAGES_ENV) up -d --remove-orphans
 	@deployments/scripts/wait-ready.sh $(COMPOSE_BIN) --env-file $(IMAGES_ENV)
 	@echo "pipeline ready: insert into activity.event_outbox (localhost:$${POSTGRES_PORT:-5432}), read mongodb://localhost:$${MONGO_PORT:-27017}"
+	@echo "prometheus: http://localhost:$${PROMETHEUS_PORT:-9090}"
 
 .PHONY: down
 down: ## stop the stack and remove its containers and volumes
