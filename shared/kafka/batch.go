@@ -12,6 +12,9 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/activityapp/event-processor/shared/metrics"
 )
 
 // Metadata keys a BatchSubscriber sets on every message in addition to
@@ -29,6 +32,10 @@ const (
 	DefaultBatchMaxEvents       = 500
 	DefaultBatchNackResendSleep = 100 * time.Millisecond
 )
+
+// lagInterval is how often a claimed partition's lag is measured while no
+// batch is acked (a handler retrying, or nothing to read).
+const lagInterval = 5 * time.Second
 
 // consumeRetrySleep is how long a subscription waits before joining the
 // group again after Consume failed (broker gone, coordinator moving).
@@ -59,6 +66,9 @@ type BatchSubscriberConfig struct {
 	// OffsetsInitial is sarama.OffsetOldest (default, when zero) or
 	// sarama.OffsetNewest; it applies to a group without committed offsets.
 	OffsetsInitial int64
+	// Registerer gets the consumer lag gauge of every partition this
+	// subscriber claims (nil: not measured).
+	Registerer prometheus.Registerer
 }
 
 func (c *BatchSubscriberConfig) setDefaults() {
@@ -242,6 +252,8 @@ type BatchSubscriber struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	lag *prometheus.GaugeVec
+
 	mu            sync.Mutex // guards closed against subscriptions.Add
 	closed        bool
 	subscriptions sync.WaitGroup
@@ -270,6 +282,10 @@ func NewBatchSubscriber(cfg BatchSubscriberConfig, logger watermill.LoggerAdapte
 		logger:       logger,
 		ctx:          ctx,
 		cancel:       cancel,
+		lag: metrics.Register(cfg.Registerer, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: metrics.ConsumerLag,
+			Help: "Records between the partition's high-water mark and this consumer's position; reported by the partition's owner only.",
+		}, []string{"topic", "partition"})),
 	}, nil
 }
 
@@ -332,6 +348,7 @@ func (s *BatchSubscriber) consume(ctx context.Context, group sarama.ConsumerGrou
 		maxEvents:       s.config.MaxEvents,
 		maxWait:         s.config.MaxWait,
 		nackResendSleep: s.config.NackResendSleep,
+		lag:             s.lag,
 		logger:          s.logger,
 		logFields:       logFields,
 	}
@@ -387,6 +404,7 @@ type batchHandler struct {
 	maxEvents       int
 	maxWait         time.Duration
 	nackResendSleep time.Duration
+	lag             *prometheus.GaugeVec
 	logger          watermill.LoggerAdapter
 	logFields       watermill.LogFields
 }
@@ -413,11 +431,16 @@ func (h *batchHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sara
 	h.logger.Debug("Partition claimed", logFields)
 	defer h.logger.Debug("Partition claim ended", logFields)
 
+	lag := newClaimLag(h.lag, claim)
+	stopLag := lag.measureEvery(ctx, lagInterval)
+	defer stopLag()
+
 	for {
 		msgs, ok := h.collect(ctx, claim)
 		if !ok {
 			return nil
 		}
+		lag.positionAtLeast(msgs[0].Offset)
 		batch := Batch{Topic: claim.Topic(), Partition: claim.Partition(), Records: make([]Record, len(msgs))}
 		for i, m := range msgs {
 			batch.Records[i] = recordFromConsumerMessage(m)
@@ -426,6 +449,7 @@ func (h *batchHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sara
 			return nil
 		}
 		sess.MarkMessage(msgs[len(msgs)-1], "")
+		lag.acked(msgs[len(msgs)-1].Offset)
 	}
 }
 

@@ -65,6 +65,10 @@ type folded[M any] struct {
 	// with it (written, or unchanged and cached again).
 	stored  []byte
 	settled bool
+	// committed holds when the events of the changes that modified the
+	// document committed (those with a commit time), for the
+	// commit-to-write histogram once the write succeeds.
+	committed []time.Time
 }
 
 // UpdateBatch applies changes, in order, to their documents and writes each
@@ -172,7 +176,7 @@ func (s *Store[M, PM]) load(ctx context.Context, docs map[string]*folded[M], ids
 		return nil
 	}
 	stats.RoundTrips += len(missing)
-	s.metrics.Add(RoundTrips, int64(len(missing)), "collection", s.coll.Name(), "op", "read")
+	s.metrics.reads.Add(float64(len(missing)))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(maxConcurrentReads)
 	results := make([]M, len(missing))
@@ -209,6 +213,7 @@ func (s *Store[M, PM]) fold(changes []Change[PM], docs map[string]*folded[M], id
 		meta.ID = id
 		changed := false
 		var committed time.Time
+		f.committed = f.committed[:0]
 		for _, i := range f.changes {
 			c, err := changes[i].Apply(p)
 			if err != nil {
@@ -218,8 +223,11 @@ func (s *Store[M, PM]) fold(changes []Change[PM], docs map[string]*folded[M], id
 			}
 			if c {
 				changed = true
-				if changes[i].CommittedAt.After(committed) {
-					committed = changes[i].CommittedAt
+				if at := changes[i].CommittedAt; !at.IsZero() {
+					f.committed = append(f.committed, at)
+					if at.After(committed) {
+						committed = at
+					}
 				}
 			}
 		}
@@ -267,7 +275,7 @@ func (s *Store[M, PM]) write(ctx context.Context, docs map[string]*folded[M], id
 		}
 		res, err := s.bulkWrite(ctx, models)
 		stats.RoundTrips++
-		s.metrics.Inc(RoundTrips, "collection", s.coll.Name(), "op", "write")
+		s.metrics.writes.Inc()
 		failedFrom, err := conflictsFrom(err, len(chunk))
 		if err != nil {
 			return nil, fmt.Errorf("readmodel: write %d documents of %s: %w", len(chunk), s.coll.Name(), err)
@@ -278,16 +286,21 @@ func (s *Store[M, PM]) write(ctx context.Context, docs map[string]*folded[M], id
 			// again rather than trust the copies.
 			failedFrom = 0
 		}
+		written := time.Now()
 		for i, id := range chunk {
 			if i >= failedFrom {
 				retry = append(retry, id)
 				continue
 			}
-			s.cache.put(id, docs[id].doc)
-			docs[id].settled = true
+			f := docs[id]
+			s.cache.put(id, f.doc)
+			f.settled = true
 			stats.Documents++
+			for _, at := range f.committed {
+				s.metrics.commitToWrite.Observe(written.Sub(at).Seconds())
+			}
 		}
-		s.metrics.Add(DocumentsWritten, int64(min(failedFrom, len(chunk))), "collection", s.coll.Name())
+		s.metrics.documentsWritten.Add(float64(min(failedFrom, len(chunk))))
 	}
 	return retry, nil
 }

@@ -7,10 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/activityapp/event-processor/shared/metrics"
+	"github.com/activityapp/event-processor/shared/metrics/metricstest"
 	"github.com/activityapp/event-processor/shared/readmodel"
 	"github.com/activityapp/event-processor/shared/readmodel/readmodeltest"
 )
@@ -30,8 +32,8 @@ func tagChange(id, tag string, version int64) readmodel.Change[*noteDocument] {
 // the changed ones, whatever the number of changes.
 func TestUpdateBatchWritesEachDocumentOnce(t *testing.T) {
 	coll, cmds := monitoredCollection(t, notesCollection(t))
-	counters := metrics.NewCounters()
-	s := readmodel.NewStore[noteDocument](coll, readmodel.WithCounters(counters))
+	counters := prometheus.NewRegistry()
+	s := readmodel.NewStore[noteDocument](coll, readmodel.WithMetrics(counters))
 	put(t, readmodel.NewStore[noteDocument](coll), "old", noteDocument{Title: "existing"})
 	finds, writes := cmds.of("find"), cmds.of("update")
 
@@ -44,8 +46,9 @@ func TestUpdateBatchWritesEachDocumentOnce(t *testing.T) {
 	assert.Equal(t, readmodel.WriteStats{Documents: 3, RoundTrips: 4}, stats)
 	assert.Equal(t, finds+3, cmds.of("find"), "one read per document the store has no copy of")
 	assert.Equal(t, writes+1, cmds.of("update"), "one bulk write")
-	assert.EqualValues(t, 3, counters.Get(readmodel.DocumentsWritten, "collection", notesCollectionName))
-	assert.EqualValues(t, 1, counters.Get(readmodel.RoundTrips, "collection", notesCollectionName, "op", "write"))
+	assert.InDelta(t, 3, metricstest.Value(t, counters, metrics.StoreDocumentsWritten, "collection", notesCollectionName), 0)
+	assert.InDelta(t, 1, metricstest.Value(t, counters, metrics.StoreRoundTrips, "collection", notesCollectionName, "op", "write"), 0)
+	assert.InDelta(t, 3, metricstest.Value(t, counters, metrics.StoreRoundTrips, "collection", notesCollectionName, "op", "read"), 0)
 
 	for id, want := range map[string]map[string]int64{
 		"a": {"x": 1, "y": 2, "z": 3}, "b": {"x": 1, "y": 2}, "old": {"x": 1},
@@ -212,4 +215,45 @@ func TestUpdateBatchKeepsItsCopiesWhenItFails(t *testing.T) {
 		assert.Equal(t, map[string]int64{"x": 1, "y": 2}, got.Tags, id)
 		assert.EqualValues(t, 2, got.Rev, id)
 	}
+}
+
+// Every change that modified a written document is timed from its event's
+// commit to the write; changes that modified nothing, and writes with no
+// event behind them, are not. A guard conflict folds the changes again
+// without timing them twice.
+func TestUpdateBatchTimesCommitToWrite(t *testing.T) {
+	coll := notesCollection(t)
+	reg := prometheus.NewRegistry()
+	s := readmodel.NewStore[noteDocument](coll, readmodel.WithMetrics(reg))
+	// The store's copy of "old" goes stale, so that its next write conflicts.
+	_, err := s.UpdateBatch(t.Context(), []readmodel.Change[*noteDocument]{tagChange("old", "seed", 1)})
+	require.NoError(t, err)
+	require.NoError(t, readmodel.NewStore[noteDocument](coll).Update(t.Context(), "old", func(d *noteDocument) (bool, error) {
+		d.Title = "moved on"
+		return true, nil
+	}))
+	before := metricstest.Value(t, reg, metrics.CommitToWrite, "read_model", notesCollectionName)
+	beforeSum := metricstest.HistogramSum(t, reg, metrics.CommitToWrite, "read_model", notesCollectionName)
+
+	committed := time.Now().Add(-2 * time.Second)
+	at := func(c readmodel.Change[*noteDocument]) readmodel.Change[*noteDocument] {
+		c.CommittedAt = committed
+		return c
+	}
+	untimed := tagChange("c", "x", 1)
+	untimed.CommittedAt = time.Time{}
+	began := time.Now()
+	_, err = s.UpdateBatch(t.Context(), []readmodel.Change[*noteDocument]{
+		at(tagChange("a", "x", 1)), at(tagChange("a", "y", 2)), at(tagChange("a", "x", 1)), // the last changes nothing
+		at(tagChange("old", "x", 1)), untimed,
+	})
+	require.NoError(t, err)
+	require.Equal(t, "moved on", getDocument(t, s, "old").Title, "the conflict was resolved by reading old again")
+	elapsed := time.Since(began)
+
+	timed := metricstest.Value(t, reg, metrics.CommitToWrite, "read_model", notesCollectionName) - before
+	assert.InDelta(t, 3, timed, 0, "a's two changes and old's one, once")
+	sum := metricstest.HistogramSum(t, reg, metrics.CommitToWrite, "read_model", notesCollectionName) - beforeSum
+	assert.GreaterOrEqual(t, sum, 3*2.0)
+	assert.LessOrEqual(t, sum, 3*(2+elapsed.Seconds()+1))
 }

@@ -8,10 +8,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-
-	"github.com/activityapp/event-processor/shared/metrics"
 )
 
 // Meta is embedded (bson ",inline") in every document a Store writes.
@@ -52,16 +51,6 @@ type Document[M any] interface {
 // more often than a batch retries; the caller's batch is retried.
 var ErrConflict = errors.New("readmodel: concurrent update conflict")
 
-// Metric names a Store counts in, labelled by collection.
-const (
-	// DocumentsWritten counts documents written (one per changed document
-	// per batch, however many events changed it).
-	DocumentsWritten = "store_documents_written_total"
-	// RoundTrips counts commands sent to the store, labelled op=read or
-	// op=write as well.
-	RoundTrips = "store_round_trips_total"
-)
-
 // DefaultMaxBulk caps the documents of one bulk write. FerretDB, the
 // stand-in for MongoDB here, holds a pooled PostgreSQL connection for every
 // document an update command matches until the command ends, and hangs for
@@ -75,15 +64,17 @@ const DefaultMaxBulk = 16
 type StoreOption func(*storeOptions)
 
 type storeOptions struct {
-	counters         *metrics.Counters
+	registerer       prometheus.Registerer
 	maxBulk          int
 	cacheSize        int
 	maxDocumentBytes int
 }
 
-// WithCounters makes the store count documents written and round trips.
-func WithCounters(c *metrics.Counters) StoreOption {
-	return func(o *storeOptions) { o.counters = c }
+// WithMetrics registers the store's metrics in reg: documents written,
+// round trips, and the commit-to-write histogram, labelled by collection.
+// Stores of several collections share one registry.
+func WithMetrics(reg prometheus.Registerer) StoreOption {
+	return func(o *storeOptions) { o.registerer = reg }
 }
 
 // WithMaxBulk caps the documents of one bulk write.
@@ -117,7 +108,7 @@ type Store[M any, PM Document[M]] struct {
 	coll    *mongo.Collection
 	cache   *docCache[M]
 	opts    storeOptions
-	metrics *metrics.Counters
+	metrics storeMetrics
 }
 
 // NewStore returns a store over coll.
@@ -132,10 +123,7 @@ func NewStore[M any, PM Document[M]](coll *mongo.Collection, opts ...StoreOption
 	if o.maxDocumentBytes < 1 {
 		o.maxDocumentBytes = DefaultMaxDocumentBytes
 	}
-	if o.counters == nil {
-		o.counters = metrics.NewCounters()
-	}
-	return &Store[M, PM]{coll: coll, cache: newDocCache[M](o.cacheSize), opts: o, metrics: o.counters}
+	return &Store[M, PM]{coll: coll, cache: newDocCache[M](o.cacheSize), opts: o, metrics: newStoreMetrics(o.registerer, coll.Name())}
 }
 
 // Collection is the underlying collection.

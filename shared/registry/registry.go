@@ -10,6 +10,9 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/activityapp/event-processor/shared/fault"
 	"github.com/activityapp/event-processor/shared/metrics"
@@ -36,12 +39,33 @@ type Registry struct {
 	handlers []Handler
 	byType   map[string][]int // event type → indexes into handlers
 	logger   *slog.Logger
-	counters *metrics.Counters
+
+	unknownTypes *prometheus.CounterVec
+	applied      *prometheus.CounterVec
+
+	mu         sync.Mutex
+	unknownSet map[string]bool // the event types labelled so far
 }
 
-// New returns a registry of handlers.
-func New(logger *slog.Logger, counters *metrics.Counters, handlers ...Handler) (*Registry, error) {
-	r := &Registry{byType: map[string][]int{}, logger: logger, counters: counters}
+// MaxUnknownTypeLabels bounds the event_type values of the unknown-types
+// counter: the types come from outside, and every value is a series
+// Prometheus keeps. Types beyond it are counted as OtherEventTypes.
+const MaxUnknownTypeLabels = 100
+
+// OtherEventTypes labels the unknown types beyond MaxUnknownTypeLabels.
+const OtherEventTypes = "other"
+
+// New returns a registry of handlers, counting in reg (nil: not served).
+func New(logger *slog.Logger, reg prometheus.Registerer, handlers ...Handler) (*Registry, error) {
+	r := &Registry{
+		byType: map[string][]int{}, logger: logger, unknownSet: map[string]bool{},
+		unknownTypes: metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: metrics.UnknownEventTypes, Help: "Events of types no handler of the service knows.",
+		}, []string{"event_type"})),
+		applied: metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: metrics.EventHandlerApplied, Help: "Events given to an event handler that succeeded.",
+		}, []string{"event_handler"})),
+	}
 	names := map[string]bool{}
 	for i, h := range handlers {
 		if h.Name == "" || h.Fn == nil || len(h.EventTypes) == 0 || strings.Contains(h.Name, ",") {
@@ -77,7 +101,7 @@ func (r *Registry) Handle(ctx context.Context, events []outbox.Event) error {
 	for _, ev := range events {
 		idx, ok := r.byType[ev.EventType]
 		if !ok {
-			r.counters.Inc(metrics.UnknownEventTypes, "event_type", ev.EventType)
+			r.unknownTypes.WithLabelValues(r.unknownTypeLabel(ev.EventType)).Inc()
 			r.logger.DebugContext(ctx, "no handler for event type", slog.String("event_type", ev.EventType),
 				slog.String("event_id", ev.EventID))
 			continue
@@ -97,7 +121,7 @@ func (r *Registry) Handle(ctx context.Context, events []outbox.Event) error {
 			allPermanent = allPermanent && fault.IsPermanent(err)
 			continue
 		}
-		r.counters.Add(metrics.EventHandlerApplied, int64(len(perHandler[i])), "event_handler", h.Name)
+		r.applied.WithLabelValues(h.Name).Add(float64(len(perHandler[i])))
 	}
 	if len(errs) == 0 {
 		return nil
@@ -109,4 +133,19 @@ func (r *Registry) Handle(ctx context.Context, events []outbox.Event) error {
 	// Flatten the error so that errors.As no longer finds a permanent one
 	// inside: the batch is retried, not poisoned.
 	return errors.New(joined.Error())
+}
+
+// unknownTypeLabel is eventType while fewer than MaxUnknownTypeLabels types
+// have been labelled, OtherEventTypes after.
+func (r *Registry) unknownTypeLabel(eventType string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.unknownSet[eventType] {
+		return eventType
+	}
+	if len(r.unknownSet) >= MaxUnknownTypeLabels {
+		return OtherEventTypes
+	}
+	r.unknownSet[eventType] = true
+	return eventType
 }

@@ -3,15 +3,18 @@ package registry_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/activityapp/event-processor/shared/fault"
 	"github.com/activityapp/event-processor/shared/metrics"
+	"github.com/activityapp/event-processor/shared/metrics/metricstest"
 	"github.com/activityapp/event-processor/shared/outbox"
 	"github.com/activityapp/event-processor/shared/registry"
 )
@@ -53,9 +56,9 @@ func (r *recorder) ran() []string {
 	return r.order
 }
 
-func newRegistry(t *testing.T, handlers ...registry.Handler) (*registry.Registry, *metrics.Counters) {
+func newRegistry(t *testing.T, handlers ...registry.Handler) (*registry.Registry, *prometheus.Registry) {
 	t.Helper()
-	counters := metrics.NewCounters()
+	counters := prometheus.NewRegistry()
 	reg, err := registry.New(slog.New(slog.DiscardHandler), counters, handlers...)
 	require.NoError(t, err)
 	return reg, counters
@@ -65,8 +68,9 @@ func event(id, eventType string) outbox.Event {
 	return outbox.Event{EventID: id, AggregateID: "agg-" + id, EventType: eventType, AggregateVersion: 1}
 }
 
-func applied(counters *metrics.Counters, handler string) int64 {
-	return counters.Get(metrics.EventHandlerApplied, "event_handler", handler)
+func applied(t *testing.T, counters prometheus.Gatherer, handler string) int64 {
+	t.Helper()
+	return int64(metricstest.Value(t, counters, metrics.EventHandlerApplied, "event_handler", handler))
 }
 
 func TestHandleDispatchesByTypeInOrder(t *testing.T) {
@@ -101,7 +105,7 @@ func TestHandleDispatchesByTypeInOrder(t *testing.T) {
 	assert.Equal(t, []outbox.Event{batch[2], batch[4]}, got, "events are passed unchanged")
 
 	for name, want := range map[string]int64{"users": 4, "search": 2, "activities": 1, "audit": 2, "deletions": 0} {
-		assert.Equal(t, want, applied(counters, name), "applied by %s", name)
+		assert.Equal(t, want, applied(t, counters, name), "applied by %s", name)
 	}
 }
 
@@ -125,14 +129,14 @@ func TestHandleCountsAndSkipsUnknownTypes(t *testing.T) {
 	})
 	require.NoError(t, err, "another service may project unknown types")
 	assert.Equal(t, [][]string{{"u1"}}, rec.calls("users"))
-	assert.EqualValues(t, 2, counters.Get(metrics.UnknownEventTypes, "event_type", "InvoicePaid"))
-	assert.EqualValues(t, 1, counters.Get(metrics.UnknownEventTypes, "event_type", "RefundIssued"))
-	assert.Zero(t, counters.Get(metrics.UnknownEventTypes, "event_type", "UserCreated"))
+	assert.EqualValues(t, 2, metricstest.Value(t, counters, metrics.UnknownEventTypes, "event_type", "InvoicePaid"))
+	assert.EqualValues(t, 1, metricstest.Value(t, counters, metrics.UnknownEventTypes, "event_type", "RefundIssued"))
+	assert.Zero(t, metricstest.Value(t, counters, metrics.UnknownEventTypes, "event_type", "UserCreated"))
 
 	// A batch of unknown types only calls no handler at all.
 	require.NoError(t, reg.Handle(t.Context(), []outbox.Event{event("i3", "InvoicePaid")}))
 	assert.Len(t, rec.calls("users"), 1)
-	assert.EqualValues(t, 3, counters.Get(metrics.UnknownEventTypes, "event_type", "InvoicePaid"))
+	assert.EqualValues(t, 3, metricstest.Value(t, counters, metrics.UnknownEventTypes, "event_type", "InvoicePaid"))
 }
 
 func TestHandlerListingATypeTwiceGetsEachEventOnce(t *testing.T) {
@@ -140,7 +144,7 @@ func TestHandlerListingATypeTwiceGetsEachEventOnce(t *testing.T) {
 	reg, counters := newRegistry(t, registry.Handler{Name: "users", EventTypes: []string{"UserCreated", "UserCreated"}, Fn: rec.fn("users", nil)})
 	require.NoError(t, reg.Handle(t.Context(), []outbox.Event{event("u1", "UserCreated"), event("u2", "UserCreated")}))
 	assert.Equal(t, [][]string{{"u1", "u2"}}, rec.calls("users"))
-	assert.EqualValues(t, 2, applied(counters, "users"))
+	assert.EqualValues(t, 2, applied(t, counters, "users"))
 }
 
 func TestNewRejectsInvalidHandlers(t *testing.T) {
@@ -167,7 +171,7 @@ func TestNewRejectsInvalidHandlers(t *testing.T) {
 		}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			reg, err := registry.New(slog.New(slog.DiscardHandler), metrics.NewCounters(), tc.handlers...)
+			reg, err := registry.New(slog.New(slog.DiscardHandler), nil, tc.handlers...)
 			require.Error(t, err)
 			assert.Nil(t, reg)
 			if tc.duplicate {
@@ -183,7 +187,7 @@ func TestNewRejectsInvalidHandlers(t *testing.T) {
 func TestNewWithoutHandlers(t *testing.T) {
 	reg, counters := newRegistry(t)
 	require.NoError(t, reg.Handle(t.Context(), []outbox.Event{event("u1", "UserCreated")}))
-	assert.EqualValues(t, 1, counters.Get(metrics.UnknownEventTypes, "event_type", "UserCreated"))
+	assert.EqualValues(t, 1, metricstest.Value(t, counters, metrics.UnknownEventTypes, "event_type", "UserCreated"))
 }
 
 func TestHandleErrors(t *testing.T) {
@@ -249,8 +253,23 @@ func TestHandleErrors(t *testing.T) {
 				if h.err == nil {
 					want = 2
 				}
-				assert.Equal(t, want, applied(counters, h.name), "applied by %s", h.name)
+				assert.Equal(t, want, applied(t, counters, h.name), "applied by %s", h.name)
 			}
 		})
 	}
+}
+
+func TestUnknownTypeLabelsAreBounded(t *testing.T) {
+	reg, counters := newRegistry(t, registry.Handler{Name: "users", EventTypes: []string{"UserCreated"}, Fn: newRecorder().fn("users", nil)})
+	var events []outbox.Event
+	for i := range registry.MaxUnknownTypeLabels + 5 {
+		events = append(events, event(fmt.Sprint(i), fmt.Sprintf("Type%d", i)))
+	}
+	events = append(events, event("again", "Type0"))
+	require.NoError(t, reg.Handle(t.Context(), events))
+
+	assert.Len(t, metricstest.Series(t, counters, metrics.UnknownEventTypes), registry.MaxUnknownTypeLabels+1)
+	assert.InDelta(t, 5, metricstest.Value(t, counters, metrics.UnknownEventTypes, "event_type", registry.OtherEventTypes), 0)
+	assert.InDelta(t, 2, metricstest.Value(t, counters, metrics.UnknownEventTypes, "event_type", "Type0"), 0, "a type labelled before keeps its label")
+	assert.InDelta(t, float64(len(events)), metricstest.Value(t, counters, metrics.UnknownEventTypes), 0)
 }

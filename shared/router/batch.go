@@ -11,7 +11,6 @@ import (
 	"github.com/activityapp/event-processor/shared/fault"
 	"github.com/activityapp/event-processor/shared/kafka"
 	"github.com/activityapp/event-processor/shared/logging"
-	"github.com/activityapp/event-processor/shared/metrics"
 )
 
 // Decoded is what a batch handler's Decode makes of one record.
@@ -53,15 +52,6 @@ type Handler interface {
 	addTo(r *Router) error
 }
 
-// Metric names the batch handlers count in, labelled by handler.
-const (
-	// Batches counts batches handled.
-	Batches = "batches_total"
-	// BatchRecords counts the records of those batches: divided by
-	// Batches it is the mean batch size.
-	BatchRecords = "batch_records_total"
-)
-
 func (h BatchHandler[T]) addTo(r *Router) error {
 	if h.Name == "" || h.Topic == "" || h.Subscriber == nil || h.Decode == nil || h.Handle == nil {
 		return fmt.Errorf("router: batch handler %q: name, topic, subscriber, decode and handle are required", h.Name)
@@ -87,8 +77,7 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 	ctx := logging.WithAttrs(msg.Context(), slog.String("handler", h.Name),
 		slog.Int("partition", int(batch.Partition)),
 		slog.Int64("first_offset", batch.FirstOffset()), slog.Int64("last_offset", batch.LastOffset()))
-	r.counters.Inc(Batches, "handler", h.Name)
-	r.counters.Add(BatchRecords, int64(len(batch.Records)), "handler", h.Name)
+	r.metrics.batchRecords.WithLabelValues(h.Name).Observe(float64(len(batch.Records)))
 
 	var items []item[T]
 	for _, rec := range batch.Records {
@@ -99,7 +88,7 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 				return err
 			}
 		case d.Skip != "":
-			r.counters.Inc(metrics.MessagesSkipped, "handler", h.Name, "reason", d.Skip)
+			r.metrics.skipped.WithLabelValues(h.Name, d.Skip).Inc()
 			r.logger.DebugContext(ctx, "record skipped", slog.String("reason", d.Skip), slog.Int64("offset", rec.Offset))
 		default:
 			items = append(items, item[T]{rec: rec, dec: d})
@@ -111,7 +100,7 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 
 	err := r.attempt(ctx, h.Name, handling, func(ctx context.Context) error { return h.Handle(ctx, values(items)) })
 	if err == nil {
-		r.counters.Add(metrics.MessagesProcessed, int64(len(items)), "handler", h.Name)
+		r.metrics.processed.WithLabelValues(h.Name).Add(float64(len(items)))
 		logHandled(ctx, r.logger, items...)
 		return nil
 	}
@@ -132,7 +121,7 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 		})
 		switch {
 		case err == nil:
-			r.counters.Inc(metrics.MessagesProcessed, "handler", h.Name)
+			r.metrics.processed.WithLabelValues(h.Name).Inc()
 			logHandled(ctx, r.logger, it)
 		case fault.IsPermanent(err):
 			if err := r.poisonRecord(ctx, h.Name, it.rec, it.dec.CorrelationID, it.dec.EventID, it.dec.EventType, err); err != nil {

@@ -27,6 +27,7 @@ import (
 	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/ThreeDotsLabs/watermill/message"
 	wmiddleware "github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -37,6 +38,7 @@ import (
 	"github.com/activityapp/event-processor/shared/kafka"
 	"github.com/activityapp/event-processor/shared/logging"
 	"github.com/activityapp/event-processor/shared/metrics"
+	"github.com/activityapp/event-processor/shared/metrics/metricstest"
 	"github.com/activityapp/event-processor/shared/outbox"
 	"github.com/activityapp/event-processor/shared/router"
 	"github.com/activityapp/event-processor/testkit/kafkatest"
@@ -217,7 +219,7 @@ type projector struct {
 	t        *testing.T
 	router   *router.Router
 	sub      *kafka.BatchSubscriber
-	counters *metrics.Counters
+	counters *prometheus.Registry
 	cancel   context.CancelFunc
 	runErr   chan error
 }
@@ -262,7 +264,7 @@ func startProjector(t *testing.T, c *kafkatest.Cluster, logs *syncBuffer, cfg ka
 	pub, err := kafka.NewPublisher(pctx, kafka.PublisherConfig{Brokers: c.Brokers(), ClientID: service + "-poison"}, wlogger)
 	require.NoError(t, err)
 
-	p := &projector{t: t, sub: sub, counters: metrics.NewCounters(), runErr: make(chan error, 1)}
+	p := &projector{t: t, sub: sub, counters: prometheus.NewRegistry(), runErr: make(chan error, 1)}
 	p.router, err = router.New(router.Config{
 		PoisonTopic:          poisonTopic,
 		HandlerTimeout:       setup.handlerTimeout,
@@ -310,7 +312,7 @@ func (p *projector) stop() {
 }
 
 func (p *projector) count(name string, labels ...string) int64 {
-	return p.counters.Get(name, append([]string{"handler", handlerName}, labels...)...)
+	return int64(metricstest.Value(p.t, p.counters, name, append([]string{"handler", handlerName}, labels...)...))
 }
 
 // recordTo is a Handle that records every batch in j.
@@ -535,11 +537,15 @@ func TestUndecodableRecordsArePoisonedAlone(t *testing.T) {
 	p.stop()
 
 	assert.Equal(t, [][]string{{good1, good2}}, j.ids(), "the valid records of the batch handled together, once")
-	assert.EqualValues(t, 1, p.counters.Get(router.Batches, "handler", handlerName))
-	assert.EqualValues(t, records, p.counters.Get(router.BatchRecords, "handler", handlerName))
+	assert.EqualValues(t, 1, p.count(metrics.BatchRecords))
+	assert.EqualValues(t, records, int64(metricstest.HistogramSum(t, p.counters, metrics.BatchRecords, "handler", handlerName)))
 	assert.EqualValues(t, 1, p.count(metrics.MessagesSkipped, "reason", "tombstone"))
 	assert.EqualValues(t, 4, p.count(metrics.MessagesPoisoned))
 	assert.EqualValues(t, 2, p.count(metrics.MessagesProcessed))
+	// Watermill's metrics: the handler's batch, and the poison publishes.
+	assert.InDelta(t, 1, metricstest.Value(t, p.counters, "projector_watermill_handler_execution_time_seconds", "handler_name", handlerName), 0)
+	assert.InDelta(t, 1, metricstest.Value(t, p.counters, "projector_watermill_subscriber_messages_received_total", "handler_name", handlerName, "acked", "acked"), 0)
+	assert.InDelta(t, 4, metricstest.Value(t, p.counters, "projector_watermill_publish_time_seconds", "success", "true"), 0)
 	assert.Zero(t, p.count(metrics.MessagesRetried, "kind", "transient"), "poisoned at once, not retried")
 	assert.EqualValues(t, 4, poisoned(t, c), "the tombstone is skipped, not poisoned")
 
@@ -871,8 +877,8 @@ func TestBatchesInOffsetOrder(t *testing.T) {
 		assert.Equal(t, outbox.Position{Partition: 0, Offset: int64(i)}, ev.Position, "event %d", i)
 		assert.Equal(t, correlationID(7, i), ev.Metadata.CorrelationID, "event %d", i)
 	}
-	assert.EqualValues(t, 3, p.counters.Get(router.Batches, "handler", handlerName))
-	assert.EqualValues(t, n, p.counters.Get(router.BatchRecords, "handler", handlerName))
+	assert.EqualValues(t, 3, p.count(metrics.BatchRecords))
+	assert.EqualValues(t, n, int64(metricstest.HistogramSum(t, p.counters, metrics.BatchRecords, "handler", handlerName)))
 	assert.EqualValues(t, n, p.count(metrics.MessagesProcessed))
 }
 

@@ -12,7 +12,6 @@ import (
 
 	"github.com/activityapp/event-processor/shared/kafka"
 	"github.com/activityapp/event-processor/shared/logging"
-	"github.com/activityapp/event-processor/shared/metrics"
 )
 
 // PoisonedSubscriber is what poisoned records name as their subscriber.
@@ -40,7 +39,7 @@ func (r *Router) poisonRecord(ctx context.Context, handler string, rec kafka.Rec
 	if err != nil {
 		return fmt.Errorf("router: poisoning record %d: %w", rec.Offset, err)
 	}
-	r.counters.Inc(metrics.MessagesPoisoned, "handler", handler)
+	r.metrics.poisoned.WithLabelValues(handler).Inc()
 	r.logger.ErrorContext(ctx, "record sent to poison queue", slog.String("poison_topic", r.cfg.PoisonTopic),
 		slog.String("event_id", eventID), slog.String("event_type", eventType), slog.String("reason", firstLine(reason)))
 	return nil

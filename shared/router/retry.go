@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/activityapp/event-processor/shared/fault"
-	"github.com/activityapp/event-processor/shared/metrics"
 )
 
 // ErrShuttingDown is joined to the last error of a batch whose retries
@@ -96,7 +95,7 @@ func (r *Router) attempt(ctx context.Context, handler string, what work, fn func
 			last := firstLine(err)
 			r.lastRetryError.Store(&last)
 		}
-		r.counters.Inc(metrics.MessagesRetried, "handler", handler, "kind", kind)
+		r.metrics.retried.WithLabelValues(handler, kind).Inc()
 		wait := jitter(interval)
 		r.logger.WarnContext(ctx, what.name+" failed, retrying", slog.String("error", firstLine(err)),
 			slog.String("kind", kind), slog.Int("attempt", try), slog.Duration("retry_in", wait))

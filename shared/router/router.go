@@ -13,7 +13,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	wmetrics "github.com/ThreeDotsLabs/watermill/components/metrics"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/activityapp/event-processor/shared/logging"
 	"github.com/activityapp/event-processor/shared/metrics"
@@ -66,11 +68,11 @@ func (c Config) Validate() error {
 
 // Router is a Watermill router running batch handlers.
 type Router struct {
-	router   *message.Router
-	cfg      Config
-	poison   message.Publisher
-	logger   *slog.Logger
-	counters *metrics.Counters
+	router  *message.Router
+	cfg     Config
+	poison  message.Publisher
+	logger  *slog.Logger
+	metrics routerMetrics
 
 	closing     chan struct{}
 	closingOnce sync.Once
@@ -84,8 +86,9 @@ type Router struct {
 }
 
 // New returns a router whose poison queue publishes with poison. The router
-// closes poison after its last batch.
-func New(cfg Config, poison message.Publisher, logger *slog.Logger, counters *metrics.Counters) (*Router, error) {
+// closes poison after its last batch. Its metrics, and Watermill's of its
+// handlers and subscribers, are registered in reg (nil: not served).
+func New(cfg Config, poison message.Publisher, logger *slog.Logger, reg prometheus.Registerer) (*Router, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -94,14 +97,32 @@ func New(cfg Config, poison message.Publisher, logger *slog.Logger, counters *me
 	if err != nil {
 		return nil, fmt.Errorf("router: %w", err)
 	}
+	if reg != nil {
+		// Handler execution times, batches received (acked or nacked)
+		// per subscriber (a Watermill message is a batch here), and
+		// the poison topic's publish times.
+		b := WatermillMetrics(reg)
+		b.AddPrometheusRouterMetrics(wr)
+		if poison, err = b.DecoratePublisher(poison); err != nil {
+			return nil, fmt.Errorf("router: %w", err)
+		}
+	}
 	return &Router{
-		router:   wr,
-		cfg:      cfg,
-		poison:   poison,
-		logger:   logger,
-		counters: counters,
-		closing:  make(chan struct{}),
+		router:  wr,
+		cfg:     cfg,
+		poison:  poison,
+		logger:  logger,
+		metrics: newRouterMetrics(reg),
+		closing: make(chan struct{}),
 	}, nil
+}
+
+// WatermillMetrics is Watermill's metrics builder for reg, its metrics
+// named projector_watermill_*: the router decorates its handlers,
+// subscribers and poison publisher with it, and a service its own
+// publishers.
+func WatermillMetrics(reg prometheus.Registerer) wmetrics.PrometheusMetricsBuilder {
+	return wmetrics.NewPrometheusMetricsBuilder(reg, metrics.Namespace, "watermill")
 }
 
 // Add adds handlers; call it before Run.

@@ -3,10 +3,11 @@ package service
 import (
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/activityapp/event-processor/shared/config"
 	"github.com/activityapp/event-processor/shared/debezium"
 	"github.com/activityapp/event-processor/shared/kafka"
-	"github.com/activityapp/event-processor/shared/metrics"
 	"github.com/activityapp/event-processor/shared/outbox"
 	"github.com/activityapp/event-processor/shared/registry"
 	"github.com/activityapp/event-processor/shared/router"
@@ -29,9 +30,9 @@ func OutboxHandlerName(service string) string { return service + ".outbox" }
 // the handler that consumes KAFKA_TOPIC and dispatches each batch's events
 // to p's handlers.
 func NewOutboxHandler(cfg config.Config, sub *kafka.BatchSubscriber, dec *debezium.Decoder, p Projection,
-	logger *slog.Logger, counters *metrics.Counters,
+	logger *slog.Logger, metrics prometheus.Registerer,
 ) (OutboxHandler, error) {
-	reg, err := registry.New(logger, counters, p.Handlers()...)
+	reg, err := registry.New(logger, metrics, p.Handlers()...)
 	if err != nil {
 		return OutboxHandler{}, err
 	}

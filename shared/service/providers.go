@@ -13,6 +13,7 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/google/wire"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/activityapp/event-processor/shared/config"
@@ -29,7 +30,9 @@ import (
 // adds its own []router.Handler.
 var ProviderSet = wire.NewSet(
 	NewLogger,
-	metrics.NewCounters,
+	metrics.NewRegistry,
+	wire.Bind(new(prometheus.Registerer), new(*prometheus.Registry)),
+	wire.Bind(new(prometheus.Gatherer), new(*prometheus.Registry)),
 	NewDatabase,
 	NewSubscriber,
 	NewPoisonPublisher,
@@ -61,23 +64,23 @@ func NewDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (*
 //
 // A new group starts at KAFKA_AUTO_OFFSET_RESET; a group that committed
 // offsets goes on from them.
-func NewSubscriber(cfg config.Config, logger *slog.Logger) (*kafka.BatchSubscriber, func(), error) {
+func NewSubscriber(cfg config.Config, logger *slog.Logger, reg prometheus.Registerer) (*kafka.BatchSubscriber, func(), error) {
 	initial := sarama.OffsetOldest
 	if cfg.Kafka.OffsetReset == config.OffsetResetLatest {
 		initial = sarama.OffsetNewest
 	}
-	return newBatchSubscriber(cfg, cfg.Kafka.ConsumerGroup, cfg.Kafka.ClientID, initial, logger)
+	return newBatchSubscriber(cfg, cfg.Kafka.ConsumerGroup, cfg.Kafka.ClientID, initial, logger, reg)
 }
 
 // NewBatchSubscriber returns a subscriber of another topic, in group, with
-// the service's batch settings.
+// the service's batch settings, reporting its lag in reg.
 // A new group starts at the topic's first record: a service's own topics
 // must be read whole.
-func NewBatchSubscriber(cfg config.Config, group, clientID string, logger *slog.Logger) (*kafka.BatchSubscriber, func(), error) {
-	return newBatchSubscriber(cfg, group, clientID, sarama.OffsetOldest, logger)
+func NewBatchSubscriber(cfg config.Config, group, clientID string, logger *slog.Logger, reg prometheus.Registerer) (*kafka.BatchSubscriber, func(), error) {
+	return newBatchSubscriber(cfg, group, clientID, sarama.OffsetOldest, logger, reg)
 }
 
-func newBatchSubscriber(cfg config.Config, group, clientID string, initial int64, logger *slog.Logger) (*kafka.BatchSubscriber, func(), error) {
+func newBatchSubscriber(cfg config.Config, group, clientID string, initial int64, logger *slog.Logger, reg prometheus.Registerer) (*kafka.BatchSubscriber, func(), error) {
 	sub, err := kafka.NewBatchSubscriber(kafka.BatchSubscriberConfig{
 		Brokers:        cfg.Kafka.Brokers,
 		ConsumerGroup:  group,
@@ -85,6 +88,7 @@ func newBatchSubscriber(cfg config.Config, group, clientID string, initial int64
 		MaxEvents:      cfg.Processing.BatchMaxEvents,
 		MaxWait:        cfg.Processing.BatchMaxWait,
 		OffsetsInitial: initial,
+		Registerer:     reg,
 	}, logging.Watermill(logger))
 	if err != nil {
 		return nil, nil, err
@@ -129,13 +133,19 @@ func NewPoisonPublisher(ctx context.Context, cfg config.Config, logger *slog.Log
 }
 
 // NewPublisher returns a publisher for handlers that produce messages,
-// closed by the cleanup after the router has stopped.
-func NewPublisher(ctx context.Context, cfg config.Config, logger *slog.Logger) (message.Publisher, func(), error) {
+// with Watermill's publish metrics, closed by the cleanup after the router
+// has stopped.
+func NewPublisher(ctx context.Context, cfg config.Config, logger *slog.Logger, reg prometheus.Registerer) (message.Publisher, func(), error) {
 	pub, err := kafka.NewPublisher(ctx, kafka.PublisherConfig{Brokers: cfg.Kafka.Brokers, ClientID: cfg.Kafka.ClientID}, logging.Watermill(logger))
 	if err != nil {
 		return nil, nil, err
 	}
-	return pub, func() { _ = pub.Close() }, nil
+	measured, err := router.WatermillMetrics(reg).DecoratePublisher(pub)
+	if err != nil {
+		_ = pub.Close()
+		return nil, nil, err
+	}
+	return measured, func() { _ = measured.Close() }, nil
 }
 
 // NewDecoder returns the Debezium decoder with its defaults.
@@ -144,7 +154,7 @@ func NewDecoder() (*debezium.Decoder, error) {
 }
 
 // NewRouter builds the router from the processing settings.
-func NewRouter(cfg config.Config, poison PoisonPublisher, logger *slog.Logger, counters *metrics.Counters) (*router.Router, error) {
+func NewRouter(cfg config.Config, poison PoisonPublisher, logger *slog.Logger, reg prometheus.Registerer) (*router.Router, error) {
 	return router.New(router.Config{
 		PoisonTopic:          cfg.Kafka.PoisonTopic,
 		HandlerTimeout:       cfg.Processing.HandlerTimeout,
@@ -152,5 +162,5 @@ func NewRouter(cfg config.Config, poison PoisonPublisher, logger *slog.Logger, c
 		RetryMaxInterval:     cfg.Processing.RetryMaxInterval,
 		PanicAttempts:        cfg.Processing.PanicAttempts,
 		CloseTimeout:         cfg.Processing.CloseTimeout,
-	}, poison, logger, counters)
+	}, poison, logger, reg)
 }

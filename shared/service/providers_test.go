@@ -72,7 +72,7 @@ func TestSubscriberStartsWhereOffsetResetSays(t *testing.T) {
 				"KAFKA_CONSUMER_GROUP": "group-" + reset, "BATCH_MAX_WAIT": "0",
 			}))
 			require.NoError(t, err)
-			sub, cleanup, err := NewSubscriber(cfg, slog.New(slog.DiscardHandler))
+			sub, cleanup, err := NewSubscriber(cfg, slog.New(slog.DiscardHandler), nil)
 			require.NoError(t, err)
 			t.Cleanup(cleanup)
 			msgs, err := sub.Subscribe(t.Context(), "outbox")

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/activityapp/event-processor/shared/config"
 	"github.com/activityapp/event-processor/shared/metrics"
 	"github.com/activityapp/event-processor/shared/router"
@@ -16,27 +18,28 @@ import (
 
 // Runner runs a projector's router and its HTTP endpoints.
 type Runner struct {
-	cfg      config.Config
-	router   *router.Router
-	counters *metrics.Counters
-	logger   *slog.Logger
+	cfg     config.Config
+	router  *router.Router
+	metrics prometheus.Gatherer
+	logger  *slog.Logger
 }
 
-// NewRunner returns a runner of r with the service's handlers added.
-func NewRunner(cfg config.Config, r *router.Router, handlers []router.Handler, counters *metrics.Counters, logger *slog.Logger) (*Runner, error) {
+// NewRunner returns a runner of r with the service's handlers added,
+// serving the metrics g gathers.
+func NewRunner(cfg config.Config, r *router.Router, handlers []router.Handler, g prometheus.Gatherer, logger *slog.Logger) (*Runner, error) {
 	if len(handlers) == 0 {
 		return nil, errors.New("service: no handlers")
 	}
 	if err := r.Add(handlers...); err != nil {
 		return nil, err
 	}
-	return &Runner{cfg: cfg, router: r, counters: counters, logger: logger}, nil
+	return &Runner{cfg: cfg, router: r, metrics: g, logger: logger}, nil
 }
 
 // Run serves HTTP and processes messages until ctx is cancelled, then shuts
 // both down.
 func (r *Runner) Run(ctx context.Context) error {
-	srv := &http.Server{Handler: r.handler(), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: r.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	ln, err := net.Listen("tcp", r.cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR: listen on %s: %w", r.cfg.HTTPAddr, err)
@@ -57,7 +60,8 @@ func (r *Runner) Run(ctx context.Context) error {
 	return runErr
 }
 
-func (r *Runner) handler() http.Handler {
+// Handler serves /healthz, /readyz and /metrics.
+func (r *Runner) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
@@ -69,9 +73,6 @@ func (r *Runner) handler() http.Handler {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
-	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		_ = r.counters.WritePrometheus(w, "projector_")
-	})
+	mux.Handle("GET /metrics", metrics.Handler(r.metrics))
 	return mux
 }

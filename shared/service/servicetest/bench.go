@@ -4,9 +4,11 @@ import (
 	"context"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/activityapp/event-processor/shared/metrics"
+	"github.com/activityapp/event-processor/shared/metrics/metricstest"
 	"github.com/activityapp/event-processor/shared/outbox"
-	"github.com/activityapp/event-processor/shared/readmodel"
 	"github.com/activityapp/event-processor/shared/registry"
 )
 
@@ -17,28 +19,28 @@ import (
 // returns how many events it handled.
 func Replay(b *testing.B, stream []outbox.Event, size int, fresh func() registry.BatchFunc) int {
 	b.Helper()
-	return ReplayStore(b, stream, size, func() (registry.BatchFunc, *metrics.Counters) { return fresh(), nil })
+	return ReplayStore(b, stream, size, func() (registry.BatchFunc, prometheus.Gatherer) { return fresh(), nil })
 }
 
 // ReplayStore is Replay for a handler over a real store: fresh (run with
 // the timer stopped) returns the handler over a new, empty database and
-// the counters its store counts in (nil: none). With counters it also
-// reports the store round trips and the documents written per event.
-func ReplayStore(b *testing.B, stream []outbox.Event, size int, fresh func() (registry.BatchFunc, *metrics.Counters)) int {
+// the registry its store's metrics are in (nil: none). With a registry it
+// also reports the store round trips and the documents written per event.
+func ReplayStore(b *testing.B, stream []outbox.Event, size int, fresh func() (registry.BatchFunc, prometheus.Gatherer)) int {
 	b.Helper()
 	ctx := context.Background()
 	var (
 		handle      registry.BatchFunc
-		counters    *metrics.Counters
+		counters    prometheus.Gatherer
 		n, next     int
-		trips, docs int64
+		trips, docs float64
 	)
 	counted := false
 	flush := func() {
 		if counters != nil {
 			counted = true
-			trips += counters.Sum(readmodel.RoundTrips)
-			docs += counters.Sum(readmodel.DocumentsWritten)
+			trips += metricstest.Value(b, counters, metrics.StoreRoundTrips)
+			docs += metricstest.Value(b, counters, metrics.StoreDocumentsWritten)
 		}
 	}
 	b.ReportAllocs()
@@ -59,8 +61,8 @@ func ReplayStore(b *testing.B, stream []outbox.Event, size int, fresh func() (re
 	flush()
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 	if counted {
-		b.ReportMetric(float64(trips)/float64(max(n, 1)), "trips/event")
-		b.ReportMetric(float64(docs)/float64(max(n, 1)), "docs/event")
+		b.ReportMetric(trips/float64(max(n, 1)), "trips/event")
+		b.ReportMetric(docs/float64(max(n, 1)), "docs/event")
 	}
 	return n
 }

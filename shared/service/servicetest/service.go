@@ -7,11 +7,18 @@ package servicetest
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -38,6 +45,7 @@ type Service struct {
 	DB     *mongo.Database
 	inject service.Injector
 	env    map[string]string
+	runner *service.Runner
 
 	// Produced counts the records written to the outbox topic.
 	Produced int
@@ -92,6 +100,7 @@ func (s *Service) Run(t *testing.T) (stop func()) {
 		cancel()
 		t.Fatalf("%s: wiring: %v", s.Name, err)
 	}
+	s.runner = runner
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(ctx) }()
 	var once sync.Once
@@ -109,6 +118,29 @@ func (s *Service) Run(t *testing.T) (stop func()) {
 	}
 	t.Cleanup(stop)
 	return stop
+}
+
+// Metrics gathers the metrics the running service serves on /metrics, read
+// back from the text it serves.
+func (s *Service) Metrics(t testing.TB) prometheus.Gatherer {
+	t.Helper()
+	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+		rec := httptest.NewRecorder()
+		s.runner.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		if rec.Code != http.StatusOK {
+			return nil, fmt.Errorf("GET /metrics: %d %s", rec.Code, rec.Body)
+		}
+		parser := expfmt.NewTextParser(model.UTF8Validation)
+		families, err := parser.TextToMetricFamilies(rec.Body)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]*dto.MetricFamily, 0, len(families))
+		for _, f := range families {
+			out = append(out, f)
+		}
+		return out, nil
+	})
 }
 
 // Stop stops the service started by Start.

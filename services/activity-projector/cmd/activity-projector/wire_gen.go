@@ -23,13 +23,13 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*servi
 	if err != nil {
 		return nil, nil, err
 	}
-	counters := metrics.NewCounters()
-	router, err := service.NewRouter(cfg, poisonPublisher, logger, counters)
+	registry := metrics.NewRegistry()
+	router, err := service.NewRouter(cfg, poisonPublisher, logger, registry)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	batchSubscriber, cleanup2, err := service.NewSubscriber(cfg, logger)
+	batchSubscriber, cleanup2, err := service.NewSubscriber(cfg, logger, registry)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
@@ -46,7 +46,7 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*servi
 		cleanup()
 		return nil, nil, err
 	}
-	repository, err := adapters.NewActivitiesMongoRepository(ctx, database, counters)
+	repository, err := adapters.NewActivitiesMongoRepository(ctx, database, registry)
 	if err != nil {
 		cleanup3()
 		cleanup2()
@@ -54,7 +54,7 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*servi
 		return nil, nil, err
 	}
 	projector := app.NewProjector(repository)
-	batchHandler, err := service.NewOutboxHandler(cfg, batchSubscriber, decoder, projector, logger, counters)
+	batchHandler, err := service.NewOutboxHandler(cfg, batchSubscriber, decoder, projector, logger, registry)
 	if err != nil {
 		cleanup3()
 		cleanup2()
@@ -62,7 +62,7 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*servi
 		return nil, nil, err
 	}
 	v := service.OutboxOnly(batchHandler)
-	runner, err := service.NewRunner(cfg, router, v, counters, logger)
+	runner, err := service.NewRunner(cfg, router, v, registry, logger)
 	if err != nil {
 		cleanup3()
 		cleanup2()

@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"github.com/google/wire"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/activityapp/event-processor/shared/metrics"
 	"github.com/activityapp/event-processor/shared/projection"
 	"github.com/activityapp/event-processor/shared/readmodel"
 
@@ -73,7 +73,7 @@ type memberDocument struct {
 
 // NewActivitiesMongoRepository returns the repository and creates its
 // indexes.
-func NewActivitiesMongoRepository(ctx context.Context, db *mongo.Database, counters *metrics.Counters) (*ActivitiesMongoRepository, error) {
+func NewActivitiesMongoRepository(ctx context.Context, db *mongo.Database, reg prometheus.Registerer) (*ActivitiesMongoRepository, error) {
 	coll := db.Collection(ActivitiesCollection)
 	// One index per command: FerretDB v1.24 panics (and drops the
 	// connection) on a createIndexes command naming two or more indexes
@@ -87,7 +87,7 @@ func NewActivitiesMongoRepository(ctx context.Context, db *mongo.Database, count
 			return nil, err
 		}
 	}
-	return readmodel.NewRepository(readmodel.NewStore[activityDocument](coll, readmodel.WithCounters(counters)), activityToDomain, activityFromDomain), nil
+	return readmodel.NewRepository(readmodel.NewStore[activityDocument](coll, readmodel.WithMetrics(reg)), activityToDomain, activityFromDomain), nil
 }
 
 // NewActivitiesMemoryRepository returns an empty in-memory repository.

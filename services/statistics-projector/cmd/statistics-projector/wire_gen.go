@@ -24,13 +24,13 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*servi
 	if err != nil {
 		return nil, nil, err
 	}
-	counters := metrics.NewCounters()
-	router, err := service.NewRouter(cfg, poisonPublisher, logger, counters)
+	registry := metrics.NewRegistry()
+	router, err := service.NewRouter(cfg, poisonPublisher, logger, registry)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	batchSubscriber, cleanup2, err := service.NewSubscriber(cfg, logger)
+	batchSubscriber, cleanup2, err := service.NewSubscriber(cfg, logger, registry)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
@@ -41,7 +41,7 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*servi
 		cleanup()
 		return nil, nil, err
 	}
-	publisher, cleanup3, err := service.NewPublisher(ctx, cfg, logger)
+	publisher, cleanup3, err := service.NewPublisher(ctx, cfg, logger, registry)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -56,14 +56,14 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*servi
 	}
 	contributionPublisher := adapters.NewContributionPublisher(publisher, adaptersConfig)
 	fanout := app.NewFanout(contributionPublisher)
-	batchHandler, err := service.NewOutboxHandler(cfg, batchSubscriber, decoder, fanout, logger, counters)
+	batchHandler, err := service.NewOutboxHandler(cfg, batchSubscriber, decoder, fanout, logger, registry)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	incrementsSubscriber, cleanup4, err := adapters.NewIncrementsSubscriber(ctx, cfg, adaptersConfig, logger)
+	incrementsSubscriber, cleanup4, err := adapters.NewIncrementsSubscriber(ctx, cfg, adaptersConfig, logger, registry)
 	if err != nil {
 		cleanup3()
 		cleanup2()
@@ -78,7 +78,7 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*servi
 		cleanup()
 		return nil, nil, err
 	}
-	statisticsMongo, err := adapters.NewStatisticsMongo(ctx, database, counters)
+	statisticsMongo, err := adapters.NewStatisticsMongo(ctx, database, registry)
 	if err != nil {
 		cleanup5()
 		cleanup4()
@@ -89,7 +89,7 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*servi
 	}
 	writer := app.NewWriter(statisticsMongo)
 	v := ports.Handlers(batchHandler, adaptersConfig, incrementsSubscriber, writer)
-	runner, err := service.NewRunner(cfg, router, v, counters, logger)
+	runner, err := service.NewRunner(cfg, router, v, registry, logger)
 	if err != nil {
 		cleanup5()
 		cleanup4()

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/google/wire"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/activityapp/event-processor/shared/config"
 	"github.com/activityapp/event-processor/shared/kafka"
@@ -28,7 +29,7 @@ type IncrementsSubscriber struct{ *kafka.BatchSubscriber }
 // NewIncrementsSubscriber creates the increments topic if it is missing
 // (auto-creation would give it the broker's default partition count) and
 // returns its subscriber.
-func NewIncrementsSubscriber(ctx context.Context, shared config.Config, cfg Config, logger *slog.Logger) (IncrementsSubscriber, func(), error) {
+func NewIncrementsSubscriber(ctx context.Context, shared config.Config, cfg Config, logger *slog.Logger, reg prometheus.Registerer) (IncrementsSubscriber, func(), error) {
 	created, err := kafka.EnsureTopic(ctx, shared.Kafka.Brokers, kafka.TopicConfig{
 		Name:              cfg.IncrementsTopic,
 		Partitions:        int32(cfg.IncrementsPartitions),
@@ -41,7 +42,7 @@ func NewIncrementsSubscriber(ctx context.Context, shared config.Config, cfg Conf
 		logger.InfoContext(ctx, "created the increments topic", slog.String("topic", cfg.IncrementsTopic),
 			slog.Int("partitions", cfg.IncrementsPartitions))
 	}
-	sub, cleanup, err := service.NewBatchSubscriber(shared, cfg.IncrementsGroup, shared.Kafka.ClientID+"-increments", logger)
+	sub, cleanup, err := service.NewBatchSubscriber(shared, cfg.IncrementsGroup, shared.Kafka.ClientID+"-increments", logger, reg)
 	if err != nil {
 		return IncrementsSubscriber{}, nil, err
 	}

@@ -10,11 +10,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/activityapp/event-processor/shared/metrics"
 	"github.com/activityapp/event-processor/shared/projection"
 	"github.com/activityapp/event-processor/shared/readmodel"
 
@@ -85,7 +85,7 @@ func (s sources) toDomain() map[int32]int64 {
 }
 
 // NewStatisticsMongo returns the store and creates its indexes.
-func NewStatisticsMongo(ctx context.Context, db *mongo.Database, counters *metrics.Counters) (*StatisticsMongo, error) {
+func NewStatisticsMongo(ctx context.Context, db *mongo.Database, reg prometheus.Registerer) (*StatisticsMongo, error) {
 	for coll, index := range map[string]mongo.IndexModel{
 		stats.DailyStatistics: {
 			Keys:    bson.D{{Key: "day", Value: 1}, {Key: "event_type", Value: 1}},
@@ -100,11 +100,11 @@ func NewStatisticsMongo(ctx context.Context, db *mongo.Database, counters *metri
 			return nil, fmt.Errorf("statistics: index of %s: %w", coll, err)
 		}
 	}
-	withCounters := readmodel.WithCounters(counters)
+	withMetrics := readmodel.WithMetrics(reg)
 	return &StatisticsMongo{
-		users: readmodel.NewRepository(readmodel.NewStore[userStatisticsDocument](db.Collection(stats.UserStatistics), withCounters),
+		users: readmodel.NewRepository(readmodel.NewStore[userStatisticsDocument](db.Collection(stats.UserStatistics), withMetrics),
 			userStatisticsToDomain, userStatisticsFromDomain),
-		daily: readmodel.NewRepository(readmodel.NewStore[dailyStatisticsDocument](db.Collection(stats.DailyStatistics), withCounters),
+		daily: readmodel.NewRepository(readmodel.NewStore[dailyStatisticsDocument](db.Collection(stats.DailyStatistics), withMetrics),
 			dailyStatisticsToDomain, dailyStatisticsFromDomain),
 	}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/activityapp/event-processor/shared/fault"
 	"github.com/activityapp/event-processor/shared/metrics"
+	"github.com/activityapp/event-processor/shared/metrics/metricstest"
 	"github.com/activityapp/event-processor/shared/readmodel"
 	"github.com/activityapp/event-processor/shared/readmodel/readmodeltest"
 	"github.com/activityapp/event-processor/shared/service/servicetest"
@@ -33,23 +35,24 @@ import (
 // newStatisticsMongo is the store with counters of its own, as
 // readmodeltest wants a constructor.
 func newStatisticsMongo(ctx context.Context, db *mongo.Database) (*adapters.StatisticsMongo, error) {
-	return adapters.NewStatisticsMongo(ctx, db, metrics.NewCounters())
+	return adapters.NewStatisticsMongo(ctx, db, nil)
 }
 
 // instance is one statistics writer over a database, as one running
 // service has it: its own store (and so its own copies of the documents it
-// wrote) and counters.
+// wrote) and metrics.
 type instance struct {
+	t        testing.TB
 	writer   *app.Writer
-	counters *metrics.Counters
+	counters *prometheus.Registry
 }
 
 func newInstance(t testing.TB, db *mongo.Database) instance {
 	t.Helper()
-	counters := metrics.NewCounters()
+	counters := prometheus.NewRegistry()
 	store, err := adapters.NewStatisticsMongo(t.Context(), db, counters)
 	require.NoError(t, err)
-	return instance{writer: app.NewWriter(store), counters: counters}
+	return instance{t: t, writer: app.NewWriter(store), counters: counters}
 }
 
 // apply counts cs in one batch.
@@ -62,7 +65,7 @@ func (in instance) apply(t testing.TB, cs ...stats.Contribution) {
 func (in instance) written() int64 {
 	var n int64
 	for _, coll := range stats.Collections {
-		n += in.counters.Get(readmodel.DocumentsWritten, "collection", coll)
+		n += int64(metricstest.Value(in.t, in.counters, metrics.StoreDocumentsWritten, "collection", coll))
 	}
 	return n
 }
@@ -73,7 +76,7 @@ func (in instance) roundTrips() int64 {
 	var n int64
 	for _, coll := range stats.Collections {
 		for _, op := range []string{"read", "write"} {
-			n += in.counters.Get(readmodel.RoundTrips, "collection", coll, "op", op)
+			n += int64(metricstest.Value(in.t, in.counters, metrics.StoreRoundTrips, "collection", coll, "op", op))
 		}
 	}
 	return n
@@ -614,17 +617,17 @@ func TestStatisticsMongoBatchWritesEachDocumentOnce(t *testing.T) {
 		return cs
 	}
 	reads := func(coll string) int64 {
-		return in.counters.Get(readmodel.RoundTrips, "collection", coll, "op", "read")
+		return int64(metricstest.Value(t, in.counters, metrics.StoreRoundTrips, "collection", coll, "op", "read"))
 	}
 	writes := func(coll string) int64 {
-		return in.counters.Get(readmodel.RoundTrips, "collection", coll, "op", "write")
+		return int64(metricstest.Value(t, in.counters, metrics.StoreRoundTrips, "collection", coll, "op", "write"))
 	}
 
 	first := batch(0, 50) // 8 daily documents, 50 users
 	in.apply(t, first...)
 	t.Logf("cold batch of %d contributions: %d round trips", len(first), in.roundTrips())
-	assert.EqualValues(t, 8, in.counters.Get(readmodel.DocumentsWritten, "collection", stats.DailyStatistics))
-	assert.EqualValues(t, 50, in.counters.Get(readmodel.DocumentsWritten, "collection", stats.UserStatistics))
+	assert.EqualValues(t, 8, metricstest.Value(t, in.counters, metrics.StoreDocumentsWritten, "collection", stats.DailyStatistics))
+	assert.EqualValues(t, 50, metricstest.Value(t, in.counters, metrics.StoreDocumentsWritten, "collection", stats.UserStatistics))
 	assert.Equal(t, bulkWrites(8), writes(stats.DailyStatistics), "bulk writes of the daily statistics")
 	assert.Equal(t, bulkWrites(50), writes(stats.UserStatistics), "bulk writes of the user statistics")
 	assert.LessOrEqual(t, reads(stats.DailyStatistics), int64(8), "at most a read per document")

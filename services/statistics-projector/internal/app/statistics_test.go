@@ -16,7 +16,6 @@ import (
 
 	"github.com/activityapp/event-processor/shared/events"
 	"github.com/activityapp/event-processor/shared/fault"
-	"github.com/activityapp/event-processor/shared/metrics"
 	"github.com/activityapp/event-processor/shared/outbox"
 	"github.com/activityapp/event-processor/shared/projection"
 	"github.com/activityapp/event-processor/shared/registry"
@@ -164,7 +163,7 @@ func TestFanoutHandlers(t *testing.T) {
 	assert.Equal(t, "statistics", handlers[0].Name)
 	assert.ElementsMatch(t, stats.EventTypes, handlers[0].EventTypes)
 
-	reg, err := registry.New(slog.New(slog.DiscardHandler), metrics.NewCounters(), handlers...)
+	reg, err := registry.New(slog.New(slog.DiscardHandler), nil, handlers...)
 	require.NoError(t, err)
 	updated := ev(events.UserUpdated, bob, t0, `{"user_id":"`+bob+`","city":"Oslo"}`)
 	unknown := ev("SomethingElse", bob, t0, `{}`)

@@ -13,6 +13,8 @@ import (
 
 	"github.com/activityapp/event-processor/shared/debezium/debeziumtest"
 	"github.com/activityapp/event-processor/shared/events"
+	"github.com/activityapp/event-processor/shared/metrics"
+	"github.com/activityapp/event-processor/shared/metrics/metricstest"
 	"github.com/activityapp/event-processor/shared/outbox"
 	"github.com/activityapp/event-processor/shared/service"
 	"github.com/activityapp/event-processor/shared/service/servicetest"
@@ -362,4 +364,35 @@ func document(u user.User) bson.M {
 		d["field_versions"] = fv
 	}
 	return d
+}
+
+// The running service serves its metrics on /metrics: the router's
+// counts, Watermill's, the store's with the commit-to-write histogram, the
+// lag of the partitions it owns, and Go's own.
+func TestServesMetrics(t *testing.T) {
+	p := startProjector(t)
+	ada, bob := user_(servicetest.UUID(1)), user_(servicetest.UUID(2))
+	p.Produce(t,
+		ada.Next(t, events.UserCreated, events.UserCreatedV1{UserID: ada.ID, Email: "ada@example.com", Username: "ada"}),
+		bob.Next(t, events.UserCreated, events.UserCreatedV1{UserID: bob.ID, Email: "bob@example.com", Username: "bob"}),
+		ada.Next(t, events.UserUpdated, events.UserUpdatedV1{UserID: ada.ID, City: servicetest.Ptr("London")}),
+	)
+	p.WaitProcessed(t)
+
+	m := p.Metrics(t)
+	handler := service.OutboxHandlerName(serviceName)
+	assert.InDelta(t, 3, metricstest.Value(t, m, metrics.MessagesProcessed, "handler", handler), 0)
+	assert.Zero(t, metricstest.Value(t, m, metrics.MessagesPoisoned))
+	assert.InDelta(t, 3, metricstest.HistogramSum(t, m, metrics.BatchRecords, "handler", handler), 0)
+	assert.InDelta(t, 3, metricstest.Value(t, m, metrics.CommitToWrite, "read_model", adapters.UsersCollection), 0,
+		"every event that changed a document, timed")
+	assert.Positive(t, metricstest.Value(t, m, metrics.StoreDocumentsWritten, "collection", adapters.UsersCollection))
+	assert.Positive(t, metricstest.Value(t, m, "projector_watermill_handler_execution_time_seconds", "handler_name", handler))
+	assert.Positive(t, metricstest.Value(t, m, "go_goroutines"))
+	assert.Len(t, metricstest.Series(t, m, "go_build_info"), 1)
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		lag := metricstest.Series(t, m, metrics.ConsumerLag)
+		assert.Len(ct, lag, 12, "one series per partition the only instance owns")
+		assert.Zero(ct, metricstest.Value(t, m, metrics.ConsumerLag, "topic", servicetest.Topic), "caught up")
+	}, servicetest.WaitTimeout, 100*time.Millisecond)
 }

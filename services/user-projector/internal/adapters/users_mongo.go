@@ -8,11 +8,11 @@ import (
 	"time"
 
 	"github.com/google/wire"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/activityapp/event-processor/shared/metrics"
 	"github.com/activityapp/event-processor/shared/projection"
 	"github.com/activityapp/event-processor/shared/readmodel"
 
@@ -52,7 +52,7 @@ type userDocument struct {
 // across users, so a projection may briefly show an address on two users
 // (one changing away from it, one taking it), and a unique index would
 // stall that partition.
-func NewUsersMongoRepository(ctx context.Context, db *mongo.Database, counters *metrics.Counters) (*UsersMongoRepository, error) {
+func NewUsersMongoRepository(ctx context.Context, db *mongo.Database, reg prometheus.Registerer) (*UsersMongoRepository, error) {
 	coll := db.Collection(UsersCollection)
 	// One index per command: FerretDB v1.24 panics (and drops the
 	// connection) on a createIndexes command naming two or more indexes
@@ -66,7 +66,7 @@ func NewUsersMongoRepository(ctx context.Context, db *mongo.Database, counters *
 			return nil, err
 		}
 	}
-	return readmodel.NewRepository(readmodel.NewStore[userDocument](coll, readmodel.WithCounters(counters)), userToDomain, userFromDomain), nil
+	return readmodel.NewRepository(readmodel.NewStore[userDocument](coll, readmodel.WithMetrics(reg)), userToDomain, userFromDomain), nil
 }
 
 // NewUsersMemoryRepository returns an empty in-memory repository.

@@ -11,13 +11,13 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/activityapp/event-processor/shared/events"
-	"github.com/activityapp/event-processor/shared/metrics"
 	"github.com/activityapp/event-processor/shared/outbox"
 	"github.com/activityapp/event-processor/shared/registry"
 	"github.com/activityapp/event-processor/shared/service/servicetest"
@@ -78,8 +78,8 @@ func BenchmarkProjectUsers(b *testing.B) {
 	for _, size := range []int{1, 10, 100, 500} {
 		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
 			var repo *adapters.UsersMongoRepository
-			n := servicetest.ReplayStore(b, stream, size, func() (registry.BatchFunc, *metrics.Counters) {
-				counters := metrics.NewCounters()
+			n := servicetest.ReplayStore(b, stream, size, func() (registry.BatchFunc, prometheus.Gatherer) {
+				counters := prometheus.NewRegistry()
 				var err error
 				repo, err = adapters.NewUsersMongoRepository(context.Background(), mongotest.Database(b), counters)
 				require.NoError(b, err)
