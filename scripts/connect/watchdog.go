@@ -11,6 +11,10 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/activityapp/event-processor/shared/metrics"
 )
 
 // WatchdogConfig configures a Watchdog.
@@ -96,6 +100,10 @@ type Watchdog struct {
 	logger *slog.Logger
 	now    func() time.Time
 
+	// registry serves what the watchdog last saw (watchdogCollector)
+	// with the process's Go, process and build metrics.
+	registry *prometheus.Registry
+
 	mu        sync.Mutex
 	health    Health
 	streak    int       // restarts of the current failure
@@ -110,8 +118,10 @@ func NewWatchdog(cfg WatchdogConfig, client *Client, slot SlotReader, logger *sl
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Watchdog{cfg: cfg, client: client, slot: slot, logger: logger, now: time.Now,
-		health: Health{State: "starting", Detail: "not checked yet"}}, nil
+	w := &Watchdog{cfg: cfg, client: client, slot: slot, logger: logger, now: time.Now,
+		health: Health{State: "starting", Detail: "not checked yet"}, registry: metrics.NewRegistry()}
+	w.registry.MustRegister(newWatchdogCollector(w))
+	return w, nil
 }
 
 // Run checks every interval until ctx ends.
@@ -245,40 +255,6 @@ func (w *Watchdog) Handler() http.Handler {
 		}
 		_, _ = io.WriteString(rw, "running\n")
 	})
-	mux.HandleFunc("GET /metrics", func(rw http.ResponseWriter, _ *http.Request) {
-		rw.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		_ = w.writeMetrics(rw, w.Health()) // a client gone away
-	})
+	mux.Handle("GET /metrics", metrics.Handler(w.registry))
 	return mux
-}
-
-func (w *Watchdog) writeMetrics(out io.Writer, h Health) error {
-	var b strings.Builder
-	add := func(format string, args ...any) { _, _ = fmt.Fprintf(&b, format, args...) } // a Builder does not fail
-	c := fmt.Sprintf("connector=%q", w.cfg.Connector)
-	b2i := func(b bool) int {
-		if b {
-			return 1
-		}
-		return 0
-	}
-	add("# HELP connector_up Whether Kafka Connect answers and has the connector.\n# TYPE connector_up gauge\n")
-	add("connector_up{%s} %d\n", c, b2i(h.State != "unreachable" && h.State != "missing"))
-	add("# HELP connector_running Whether the connector and all its tasks are RUNNING.\n# TYPE connector_running gauge\n")
-	add("connector_running{%s} %d\n", c, b2i(h.Running()))
-	add("# HELP connector_failed_instances Failed connector and task instances.\n# TYPE connector_failed_instances gauge\n")
-	add("connector_failed_instances{%s} %d\n", c, h.FailedTasks)
-	add("# HELP connector_restarts_total Restarts the watchdog requested.\n# TYPE connector_restarts_total counter\n")
-	add("connector_restarts_total{%s} %d\n", c, h.Restarts)
-	if s := h.Slot; s != nil {
-		l := fmt.Sprintf("slot=%q", s.Name)
-		add("# HELP replication_slot_retained_wal_bytes WAL the slot keeps from being removed.\n# TYPE replication_slot_retained_wal_bytes gauge\n")
-		add("replication_slot_retained_wal_bytes{%s} %d\n", l, s.RetainedBytes)
-		add("# HELP replication_slot_confirmed_lag_bytes WAL written since the slot's confirmed_flush_lsn.\n# TYPE replication_slot_confirmed_lag_bytes gauge\n")
-		add("replication_slot_confirmed_lag_bytes{%s} %d\n", l, s.ConfirmedLagBytes)
-		add("# HELP replication_slot_active Whether a client streams from the slot.\n# TYPE replication_slot_active gauge\n")
-		add("replication_slot_active{%s} %d\n", l, b2i(s.Active))
-	}
-	_, err := io.WriteString(out, b.String())
-	return err
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -179,8 +180,14 @@ func TestWatchdogHealthAndMetrics(t *testing.T) {
 	code, body = get("/healthz")
 	assert.Equal(t, http.StatusServiceUnavailable, code)
 	assert.True(t, strings.HasPrefix(body, "unreachable: Kafka Connect does not answer"), body)
-	_, metrics := get("/metrics")
-	assert.Contains(t, metrics, `connector_up{connector="outbox"} 0`)
+	assert.NoError(t, testutil.GatherAndCompare(w.registry, strings.NewReader(`
+		# HELP connector_up Whether Kafka Connect answers and has the connector.
+		# TYPE connector_up gauge
+		connector_up{connector="outbox"} 0
+		# HELP connector_running Whether the connector and all its tasks are RUNNING.
+		# TYPE connector_running gauge
+		connector_running{connector="outbox"} 0
+	`), "connector_up", "connector_running"))
 
 	worker.mu.Lock()
 	worker.down = false
@@ -190,16 +197,30 @@ func TestWatchdogHealthAndMetrics(t *testing.T) {
 	code, body = get("/healthz")
 	assert.Equal(t, http.StatusOK, code)
 	assert.Equal(t, "running\n", body)
-	_, metrics = get("/metrics")
-	for _, line := range []string{
-		`connector_up{connector="outbox"} 1`,
-		`connector_running{connector="outbox"} 1`,
-		`connector_failed_instances{connector="outbox"} 0`,
-		`connector_restarts_total{connector="outbox"} 0`,
-		`replication_slot_retained_wal_bytes{slot="outbox_slot"} 4096`,
-		`replication_slot_confirmed_lag_bytes{slot="outbox_slot"} 128`,
-		`replication_slot_active{slot="outbox_slot"} 1`,
-	} {
-		assert.Contains(t, metrics, line+"\n")
-	}
+	_, page := get("/metrics")
+	assert.Contains(t, page, "go_goroutines ", "the process's own metrics too")
+	assert.NoError(t, testutil.ScrapeAndCompare(srv.URL+"/metrics", strings.NewReader(`
+		# HELP connector_up Whether Kafka Connect answers and has the connector.
+		# TYPE connector_up gauge
+		connector_up{connector="outbox"} 1
+		# HELP connector_running Whether the connector and all its tasks are RUNNING.
+		# TYPE connector_running gauge
+		connector_running{connector="outbox"} 1
+		# HELP connector_failed_instances Failed connector and task instances.
+		# TYPE connector_failed_instances gauge
+		connector_failed_instances{connector="outbox"} 0
+		# HELP connector_restarts_total Restarts the watchdog requested.
+		# TYPE connector_restarts_total counter
+		connector_restarts_total{connector="outbox"} 0
+		# HELP replication_slot_retained_wal_bytes WAL the replication slot keeps from being removed (from its restart_lsn).
+		# TYPE replication_slot_retained_wal_bytes gauge
+		replication_slot_retained_wal_bytes{slot="outbox_slot"} 4096
+		# HELP replication_slot_confirmed_lag_bytes WAL written since the slot's confirmed_flush_lsn: how far the connector has not confirmed.
+		# TYPE replication_slot_confirmed_lag_bytes gauge
+		replication_slot_confirmed_lag_bytes{slot="outbox_slot"} 128
+		# HELP replication_slot_active Whether a client streams from the slot.
+		# TYPE replication_slot_active gauge
+		replication_slot_active{slot="outbox_slot"} 1
+	`), "connector_up", "connector_running", "connector_failed_instances", "connector_restarts_total",
+		"replication_slot_retained_wal_bytes", "replication_slot_confirmed_lag_bytes", "replication_slot_active"))
 }

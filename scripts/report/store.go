@@ -1,14 +1,18 @@
 package report
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
-	"strings"
+	"slices"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/activityapp/event-processor/shared/metrics"
 )
 
 // Store is what the run cost the read-model store, from the projectors'
@@ -30,12 +34,6 @@ type Store struct {
 type StoreCounters struct {
 	Reads, Writes, Documents int64
 }
-
-// Metric names the projectors serve (Prometheus text, prefix projector_).
-const (
-	roundTripsMetric = "projector_store_round_trips_total"
-	documentsMetric  = "projector_store_documents_written_total"
-)
 
 // ScrapeStore sums the store counters served at urls.
 func ScrapeStore(ctx context.Context, urls []string) (StoreCounters, error) {
@@ -62,37 +60,27 @@ func ScrapeStore(ctx context.Context, urls []string) (StoreCounters, error) {
 	return total, nil
 }
 
-// parseStoreCounters reads the store counters from Prometheus text.
+// parseStoreCounters reads the store counters from the Prometheus text
+// exposition format.
 func parseStoreCounters(r io.Reader) (StoreCounters, error) {
 	var c StoreCounters
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") {
-			continue
-		}
-		name, rest, ok := strings.Cut(line, "{")
-		if !ok {
-			continue
-		}
-		labels, value, ok := strings.Cut(rest, "} ")
-		if !ok || (name != roundTripsMetric && name != documentsMetric) {
-			continue
-		}
-		n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
-		if err != nil {
-			return c, fmt.Errorf("%s: %w", line, err)
-		}
-		switch {
-		case name == documentsMetric:
-			c.Documents += n
-		case strings.Contains(labels, `op="read"`):
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(r)
+	if err != nil {
+		return c, err
+	}
+	for _, m := range families[metrics.StoreDocumentsWritten].GetMetric() {
+		c.Documents += int64(m.GetCounter().GetValue())
+	}
+	for _, m := range families[metrics.StoreRoundTrips].GetMetric() {
+		n := int64(m.GetCounter().GetValue())
+		if slices.ContainsFunc(m.GetLabel(), func(l *dto.LabelPair) bool { return l.GetName() == "op" && l.GetValue() == "read" }) {
 			c.Reads += n
-		default:
+		} else {
 			c.Writes += n
 		}
 	}
-	return c, sc.Err()
+	return c, nil
 }
 
 // StoreCost is what happened between two scrapes of instances, for events.
