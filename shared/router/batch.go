@@ -56,6 +56,10 @@ func (h BatchHandler[T]) addTo(r *Router) error {
 	if h.Name == "" || h.Topic == "" || h.Subscriber == nil || h.Decode == nil || h.Handle == nil {
 		return fmt.Errorf("router: batch handler %q: name, topic, subscriber, decode and handle are required", h.Name)
 	}
+	// The handler's series exist from the start, at 0, so that a rate or
+	// an increase over them sees the first record counted.
+	r.metrics.processed.WithLabelValues(h.Name)
+	r.metrics.poisoned.WithLabelValues(h.Name)
 	r.router.AddConsumerHandler(h.Name, h.Topic, h.Subscriber, func(msg *message.Message) error {
 		return h.process(r, msg)
 	})

@@ -382,6 +382,7 @@ func TestServesMetrics(t *testing.T) {
 	m := p.Metrics(t)
 	handler := service.OutboxHandlerName(serviceName)
 	assert.InDelta(t, 3, metricstest.Value(t, m, metrics.MessagesProcessed, "handler", handler), 0)
+	assert.Len(t, metricstest.Series(t, m, metrics.MessagesPoisoned), 1, "the handler's poisoned counter exists at 0")
 	assert.Zero(t, metricstest.Value(t, m, metrics.MessagesPoisoned))
 	assert.InDelta(t, 3, metricstest.HistogramSum(t, m, metrics.BatchRecords, "handler", handler), 0)
 	assert.InDelta(t, 3, metricstest.Value(t, m, metrics.CommitToWrite, "read_model", adapters.UsersCollection), 0,
