@@ -18,10 +18,12 @@ import (
 // misconfigured by hand), so the task fails on the next record. The
 // watchdog reports it within 30 s with the root cause, and does not
 // restart it (the same record would fail again); Connect's health check
-// turns unhealthy. Once the limit is back and the failed task restarted,
+// turns unhealthy, and Prometheus fires ConnectorNotRunning once the task
+// has been down for a minute (from the watchdog container's metrics). Once
+// the limit is back and the failed task restarted, the alert resolves,
 // every event lands exactly once and nothing is poisoned.
 func TestConnectorTaskFailure(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 9*time.Minute)
 	defer cancel()
 	waitCaughtUp(t, ctx, 2*time.Minute)
 	poisonBefore := poisonEnds(t, ctx)
@@ -68,6 +70,14 @@ func TestConnectorTaskFailure(t *testing.T) {
 	require.Eventually(t, func() bool { return containerHealth(ctx, "connect") == "unhealthy" }, 30*time.Second, 500*time.Millisecond,
 		"Connect's health check shows the failed task")
 	t.Logf("Connect unhealthy %v after the break", time.Since(broken).Round(100*time.Millisecond))
+	// The rule's for: 1m, plus the watchdog's check, the scrape and the
+	// evaluation intervals (10 s each).
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		state, err := alertState(ctx, "ConnectorNotRunning")
+		assert.NoError(ct, err)
+		assert.Equal(ct, "firing", state)
+	}, 3*time.Minute, time.Second, "Prometheus fires ConnectorNotRunning")
+	t.Logf("ConnectorNotRunning firing %v after the break", time.Since(broken).Round(time.Second))
 
 	select {
 	case err := <-done:
@@ -81,6 +91,11 @@ func TestConnectorTaskFailure(t *testing.T) {
 	require.Eventually(t, func() bool { return watchdog.Health().Running() }, 30*time.Second, 100*time.Millisecond)
 	require.Eventually(t, func() bool { return containerHealth(ctx, "connect") == "healthy" }, 30*time.Second, 500*time.Millisecond,
 		"Connect healthy again")
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		state, err := alertState(ctx, "ConnectorNotRunning")
+		assert.NoError(ct, err)
+		assert.Empty(ct, state)
+	}, 2*time.Minute, time.Second, "ConnectorNotRunning resolves")
 
 	want := l.want()
 	read := func() any { return l.read(t, ctx, want) }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,6 +57,9 @@ type Stack struct {
 	KafkaBroker string // localhost:<port>, advertised by the EXTERNAL listener
 	ConnectURL  string
 	MongoURI    string
+	// PrometheusURL is the stack's Prometheus, scraping the projectors
+	// and the connector watchdog as in docker-compose.yml.
+	PrometheusURL string
 
 	mu        sync.Mutex
 	resources map[string]*dockertest.Resource // by service name
@@ -235,6 +239,10 @@ var (
 		Test:     []string{"CMD-SHELL", "if command -v mongosh >/dev/null; then mongosh --quiet --eval 'quit(db.adminCommand({ping: 1}).ok ? 0 : 1)'; else mongo-healthcheck; fi"},
 		Interval: 2 * time.Second, Timeout: 5 * time.Second, Retries: 60,
 	}
+	watchdogHealth = &dc.HealthConfig{
+		Test:     []string{"CMD", "/app", "probe", "-listen", "127.0.0.1:8080"},
+		Interval: 10 * time.Second, Timeout: 5 * time.Second, Retries: 3, StartPeriod: 10 * time.Second,
+	}
 	projectorHealth = &dc.HealthConfig{
 		Test:     []string{"CMD", "/app", "healthcheck"},
 		Interval: 5 * time.Second, Timeout: 4 * time.Second, Retries: 24, StartPeriod: 5 * time.Second,
@@ -353,6 +361,37 @@ func (s *Stack) registerConnector(ctx context.Context) error {
 	}
 	_, err = client.WaitRunning(ctx, c.Name)
 	return err
+}
+
+// startWatchdog runs the connector watchdog as docker-compose.yml does:
+// the exporter of the connector's and the replication slot's state.
+func (s *Stack) startWatchdog() error {
+	_, err := s.run(spec{
+		service: "connector-watchdog",
+		image:   image("TOOLS_IMAGE", "event-processor/connector:latest"),
+		cmd: []string{"watch", "-url", "http://connect:8083", "-name", ConnectorName, "-listen", ":8080",
+			"-slot", "outbox_slot", "-interval", "10s"},
+		env:         []string{"POSTGRES_URL=postgres://postgres:postgres@postgres:5432/activity?sslmode=disable"},
+		healthcheck: watchdogHealth,
+	})
+	return err
+}
+
+// startPrometheus runs Prometheus with the repository's configuration and
+// alerting rules (deployments/prometheus), as docker-compose.yml does.
+func (s *Stack) startPrometheus() error {
+	r, err := s.run(spec{
+		service: "prometheus",
+		image:   image("PROMETHEUS_IMAGE", "prom/prometheus:v2.42.0"),
+		cmd:     []string{"--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"},
+		binds:   []string{filepath.Join(s.root, "deployments", "prometheus") + ":/etc/prometheus:ro"},
+		exposed: []string{"9090/tcp"},
+	})
+	if err != nil {
+		return err
+	}
+	s.PrometheusURL = "http://" + hostPort(r, "9090/tcp")
+	return nil
 }
 
 // ProjectorLogLevel is debug: the correlation middleware writes its
@@ -476,6 +515,9 @@ func (s *Stack) Start(ctx context.Context, logf func(string, ...any)) error {
 		return err
 	}
 	step("connector running")
+	if err := errors.Join(s.startWatchdog(), s.startPrometheus()); err != nil {
+		return err
+	}
 	var fns []func(context.Context) error
 	for _, p := range Projectors {
 		if err := s.startProjector(p); err != nil {
@@ -483,11 +525,35 @@ func (s *Stack) Start(ctx context.Context, logf func(string, ...any)) error {
 		}
 		fns = append(fns, func(ctx context.Context) error { return s.WaitHealthy(ctx, p) })
 	}
+	fns = append(fns, func(ctx context.Context) error { return s.WaitHealthy(ctx, "connector-watchdog") },
+		func(ctx context.Context) error { return waitHTTP(ctx, s.PrometheusURL+"/-/ready") })
 	if err := parallel(ctx, fns...); err != nil {
 		return err
 	}
-	step("projectors healthy")
+	step("projectors, watchdog and prometheus ready")
 	return nil
+}
+
+// waitHTTP waits until url answers 200.
+func waitHTTP(ctx context.Context, url string) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		if resp, err := client.Do(req); err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w", url, ctx.Err())
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 func parallel(ctx context.Context, fns ...func(context.Context) error) error {
