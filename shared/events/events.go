@@ -33,9 +33,12 @@ const (
 	AggregateActivity = "activity"
 )
 
-// CurrentSchemaVersion is the only payload schema version this build knows.
-// A newer one is a permanent error until the projectors are upgraded: the
-// poison queue keeps those events for a replay.
+// CurrentSchemaVersion is the schema version the payload types of this
+// package (the V1 structs) describe. Other versions of a type are read when
+// a reader for them is registered (see versions.go), which turns them into
+// the current shape; any other version is a permanent error until the
+// projectors are upgraded: the poison queue keeps those events for a
+// replay.
 const CurrentSchemaVersion = 1
 
 // ErrInvalidPayload is wrapped by every validation error.
@@ -52,10 +55,18 @@ type Payload interface {
 // ignored so producers can add fields without a new schema version.
 func Decode[P Payload](ev outbox.Event) (P, error) {
 	var p P
+	payload := ev.Payload
 	if ev.SchemaVersion != CurrentSchemaVersion {
-		return p, invalid(ev, "schema_version: unsupported version %d (this build reads %d)", ev.SchemaVersion, CurrentSchemaVersion)
+		read, ok := versionReaders[versionKey{ev.EventType, ev.SchemaVersion}]
+		if !ok {
+			return p, invalid(ev, "schema_version: unsupported version %d (this build reads %s)", ev.SchemaVersion, readableVersions(ev.EventType))
+		}
+		var err error
+		if payload, err = read(ev.Payload); err != nil {
+			return p, invalid(ev, "payload (schema version %d): %v", ev.SchemaVersion, err)
+		}
 	}
-	dec := json.NewDecoder(bytes.NewReader(ev.Payload))
+	dec := json.NewDecoder(bytes.NewReader(payload))
 	if err := dec.Decode(&p); err != nil {
 		return p, invalid(ev, "payload: %v", err)
 	}

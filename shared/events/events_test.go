@@ -50,7 +50,7 @@ func TestDecodeRejectsInvalidPayloads(t *testing.T) {
 		{"wrong type", events.ActivityCreated, `{"activity_id":"` + agg + `","max_participants":"ten"}`, "payload:", 1},
 		{"negative capacity", events.ActivityUpdated, `{"activity_id":"` + agg + `","max_participants":-1}`, "payload.max_participants", 1},
 		{"join without user", events.ParticipantJoined, `{"activity_id":"` + agg + `"}`, "payload.user_id", 1},
-		{"unknown schema version", events.UserDeleted, `{"user_id":"` + agg + `"}`, "schema_version", 2},
+		{"unknown schema version", events.UserDeleted, `{"user_id":"` + agg + `"}`, "schema_version: unsupported version 2 (this build reads 1)", 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ev := event(tc.eventType, tc.payload)
