@@ -14,7 +14,7 @@ const (
 var Collections = []string{CollectionUsers, CollectionActivities, CollectionUserStatistics, CollectionDailyStatistics}
 
 // Model is the reader-facing content of the four read models, keyed by
-// document _id. Bookkeeping (_rev, _sources, _committed_at, _projected_at,
+// document _id. Bookkeeping (_rev, _sources, _replayed, _committed_at, _projected_at,
 // field_versions, members) is deliberately absent: it may differ between
 // two correct projections. Times are UTC with millisecond precision, as
 // BSON dates keep them; the zero time stands for null.

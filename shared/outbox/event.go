@@ -30,6 +30,10 @@ type Event struct {
 	Source    Source
 	// Position is where the consumer read the event from Kafka.
 	Position Position
+	// ReplayOf names the poison-queue entry this record replays
+	// ("<poison topic>/<partition>/<offset>"); empty for an event read
+	// the first time.
+	ReplayOf string
 }
 
 // Position is a record's place in a Kafka topic. Within one partition it

@@ -85,6 +85,10 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 
 	var items []item[T]
 	for _, rec := range batch.Records {
+		if f := rec.Headers[ReplayForKey]; f != "" && f != r.cfg.Service {
+			r.metrics.skipped.WithLabelValues(h.Name, SkipReplayForOther).Inc()
+			continue
+		}
 		d := h.decode(rec)
 		switch {
 		case d.Err != nil:
@@ -189,6 +193,17 @@ func eventContext[T any](ctx context.Context, d Decoded[T]) context.Context {
 	}
 	return logging.WithAttrs(ctx, attrs...)
 }
+
+// Headers of a record replayed from a poison topic (bin/poison replay):
+// where it comes from, and which service it is for. The topic it is
+// replayed to may be read by other services too; they skip it.
+const (
+	ReplayOfKey  = "replay_of"
+	ReplayForKey = "replay_for"
+	// SkipReplayForOther is the skip reason of a record replayed for
+	// another service.
+	SkipReplayForOther = "replay_for_other_service"
+)
 
 // Correlation header names a record may carry.
 const (

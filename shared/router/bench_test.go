@@ -108,7 +108,7 @@ func benchmarkConsumerPath(b *testing.B, size int) {
 	logger := logging.New(io.Discard, slog.LevelInfo, service)
 	counters := prometheus.NewRegistry()
 	poison := &countingPublisher{}
-	r, err := router.New(router.Config{PoisonTopic: poisonTopic, CloseTimeout: 5 * time.Second}, poison, logger, counters)
+	r, err := router.New(router.Config{Service: "bench", PoisonTopic: poisonTopic, CloseTimeout: 5 * time.Second}, poison, logger, counters)
 	require.NoError(b, err)
 	dec, err := debezium.NewDecoder(debezium.DecoderConfig{})
 	require.NoError(b, err)

@@ -266,6 +266,7 @@ func startProjector(t *testing.T, c *kafkatest.Cluster, logs *syncBuffer, cfg ka
 
 	p := &projector{t: t, sub: sub, counters: prometheus.NewRegistry(), runErr: make(chan error, 1)}
 	p.router, err = router.New(router.Config{
+		Service:              service,
 		PoisonTopic:          poisonTopic,
 		HandlerTimeout:       setup.handlerTimeout,
 		RetryInitialInterval: 5 * time.Millisecond,
@@ -961,4 +962,33 @@ func TestFailingPoisonPublishStallsLoudly(t *testing.T) {
 			assertCommitted(t, c, service, map[int32]int64{0: 2})
 		})
 	}
+}
+
+// TestReplayedRecordsReachOnlyTheirService: a record replayed from a poison
+// topic for this service is handled, its event naming the entry it
+// replays; one replayed for another service is skipped and counted.
+func TestReplayedRecordsReachOnlyTheirService(t *testing.T) {
+	t.Parallel()
+	c := kafkatest.Start(t, 1, outboxTopic)
+	logs := &syncBuffer{}
+	dumpLogsOnFailure(t, logs)
+	mine, theirs, plain := uuidN(11, 1), uuidN(11, 2), uuidN(11, 3)
+	c.Produce(t, outboxTopic, []byte("a"), outboxRecord(t, mine, uuidN(1011, 1), "c1"),
+		map[string]string{router.ReplayOfKey: service + ".poison/0/4", router.ReplayForKey: service})
+	c.Produce(t, outboxTopic, []byte("b"), outboxRecord(t, theirs, uuidN(1011, 2), "c2"),
+		map[string]string{router.ReplayOfKey: "other.poison/0/9", router.ReplayForKey: "other"})
+	c.Produce(t, outboxTopic, []byte("c"), outboxRecord(t, plain, uuidN(1011, 3), "c3"), nil)
+
+	j := newJournal()
+	p := startProjector(t, c, logs, kafka.BatchSubscriberConfig{ConsumerGroup: service, MaxEvents: 10}, recordTo(j))
+	j.waitUntil(t, "the records for this service handled", func() bool { return len(j.events()) >= 2 })
+	p.stop()
+
+	evs := j.events()
+	require.Len(t, evs, 2)
+	assert.Equal(t, []string{mine, plain}, eventIDs(evs))
+	assert.Equal(t, service+".poison/0/4", evs[0].ReplayOf)
+	assert.Empty(t, evs[1].ReplayOf)
+	assert.EqualValues(t, 1, p.count(metrics.MessagesSkipped, "reason", router.SkipReplayForOther))
+	assert.Zero(t, p.count(metrics.MessagesPoisoned))
 }

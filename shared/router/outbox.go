@@ -30,6 +30,7 @@ func Outbox(name, topic string, sub message.Subscriber, dec *debezium.Decoder, h
 			}
 			ev := res.Event
 			ev.Position = outbox.Position{Partition: rec.Partition, Offset: rec.Offset}
+			ev.ReplayOf = rec.Headers[ReplayOfKey]
 			return Decoded[outbox.Event]{Value: ev, CorrelationID: ev.Metadata.CorrelationID, EventID: ev.EventID, EventType: ev.EventType}
 		},
 		Handle: handle,

@@ -23,6 +23,9 @@ import (
 
 // Config tunes the router.
 type Config struct {
+	// Service names the projector (its consumer group): a replayed
+	// record for another service is skipped (see ReplayForKey).
+	Service string
 	// PoisonTopic receives records that failed permanently.
 	PoisonTopic string
 	// HandlerTimeout bounds one attempt at one batch.
@@ -57,6 +60,9 @@ func (c *Config) setDefaults() {
 
 // Validate reports settings the router cannot run with.
 func (c Config) Validate() error {
+	if c.Service == "" {
+		return errors.New("router: Service is empty")
+	}
 	if c.PoisonTopic == "" {
 		return errors.New("router: PoisonTopic is empty")
 	}

@@ -156,6 +156,7 @@ func NewDecoder() (*debezium.Decoder, error) {
 // NewRouter builds the router from the processing settings.
 func NewRouter(cfg config.Config, poison PoisonPublisher, logger *slog.Logger, reg prometheus.Registerer) (*router.Router, error) {
 	return router.New(router.Config{
+		Service:              cfg.Service,
 		PoisonTopic:          cfg.Kafka.PoisonTopic,
 		HandlerTimeout:       cfg.Processing.HandlerTimeout,
 		RetryInitialInterval: cfg.Processing.RetryInitialInterval,

@@ -43,15 +43,17 @@ type userStatisticsDocument struct {
 	ActivitiesLeft    int64     `bson:"activities_left"`
 	LastActivityAt    time.Time `bson:"last_activity_at"`
 	Sources           sources   `bson:"_sources"`
+	Replayed          []string  `bson:"_replayed,omitempty"`
 }
 
 // dailyStatisticsDocument is one day's count of one event type.
 type dailyStatisticsDocument struct {
 	readmodel.Meta `bson:",inline"`
-	Day            string  `bson:"day"`
-	EventType      string  `bson:"event_type"`
-	Count          int64   `bson:"count"`
-	Sources        sources `bson:"_sources"`
+	Day            string   `bson:"day"`
+	EventType      string   `bson:"event_type"`
+	Count          int64    `bson:"count"`
+	Sources        sources  `bson:"_sources"`
+	Replayed       []string `bson:"_replayed,omitempty"`
 }
 
 // sources is stats.Document.Sources as BSON keeps it: partition numbers
@@ -121,8 +123,8 @@ func (s *StatisticsMongo) UpdateBatch(ctx context.Context, collection string, ch
 }
 
 func userStatisticsToDomain(d *userStatisticsDocument) stats.Document {
-	doc := stats.Document{ID: d.ID, Sources: d.Sources.toDomain()}
-	if d.Sources == nil {
+	doc := stats.Document{ID: d.ID, Sources: d.Sources.toDomain(), Replayed: replayedToDomain(d.Replayed)}
+	if d.Sources == nil && d.Replayed == nil {
 		return doc // new: Absorb fills it
 	}
 	doc.Counters = map[string]int64{
@@ -140,11 +142,12 @@ func userStatisticsFromDomain(doc stats.Document, d *userStatisticsDocument) {
 	d.ActivitiesLeft = doc.Counters[stats.ActivitiesLeft]
 	d.LastActivityAt = doc.Latest[stats.LastActivityAt]
 	d.Sources = sourcesFromDomain(doc.Sources)
+	d.Replayed = replayedFromDomain(doc.Replayed)
 }
 
 func dailyStatisticsToDomain(d *dailyStatisticsDocument) stats.Document {
-	doc := stats.Document{ID: d.ID, Sources: d.Sources.toDomain()}
-	if d.Sources == nil {
+	doc := stats.Document{ID: d.ID, Sources: d.Sources.toDomain(), Replayed: replayedToDomain(d.Replayed)}
+	if d.Sources == nil && d.Replayed == nil {
 		return doc
 	}
 	doc.Counters = map[string]int64{stats.Count: d.Count}
@@ -156,4 +159,22 @@ func dailyStatisticsFromDomain(doc stats.Document, d *dailyStatisticsDocument) {
 	d.Day, d.EventType = doc.Identity["day"], doc.Identity["event_type"]
 	d.Count = doc.Counters[stats.Count]
 	d.Sources = sourcesFromDomain(doc.Sources)
+	d.Replayed = replayedFromDomain(doc.Replayed)
+}
+
+// replayedFromDomain is stats.Document.Replayed as BSON keeps it: the event
+// ids, sorted (equal sets are equal bytes).
+func replayedFromDomain(r map[string]bool) []string {
+	return slices.Sorted(maps.Keys(r))
+}
+
+func replayedToDomain(ids []string) map[string]bool {
+	if len(ids) == 0 {
+		return nil
+	}
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out
 }

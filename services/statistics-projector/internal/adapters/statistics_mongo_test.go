@@ -726,3 +726,32 @@ func TestStatisticsMongoSourcesShape(t *testing.T) {
 	assert.Zero(t, in.written())
 	assert.EqualValues(t, 3, document(t, db, stats.DailyStatistics, d.DocID)[stats.Count])
 }
+
+// A contribution replayed from the poison topic is counted once by its
+// event id, below the watermark or not, also into a document it creates;
+// the set of replayed events is stored with the counts, and read back.
+func TestStatisticsMongoCountsAReplayOnce(t *testing.T) {
+	db := mongotest.Database(t)
+	in := newInstance(t, db)
+	in.apply(t, dailyContribution("e5", "2026-11-27", "UserCreated", 5))
+
+	replay := dailyContribution("poisoned", "2026-11-27", "UserCreated", 2)
+	replay.Replay = true
+	fresh := dailyContribution("poisoned", "2026-11-28", "UserCreated", 3)
+	fresh.Replay = true
+	in.apply(t, replay, fresh)
+	in.apply(t, replay, fresh) // replayed twice
+
+	old := document(t, db, stats.DailyStatistics, "2026-11-27/UserCreated")
+	assert.EqualValues(t, 2, old["count"])
+	assert.Equal(t, bson.A{"poisoned"}, old["_replayed"])
+	assert.Equal(t, sources(0, 5), old["_sources"], "the watermark stays")
+	created := document(t, db, stats.DailyStatistics, "2026-11-28/UserCreated")
+	assert.EqualValues(t, 1, created["count"])
+	assert.Equal(t, bson.A{"poisoned"}, created["_replayed"])
+
+	// Another instance (no copies) reads the set back.
+	newInstance(t, db).apply(t, replay, fresh)
+	assert.EqualValues(t, 2, document(t, db, stats.DailyStatistics, "2026-11-27/UserCreated")["count"])
+	assert.EqualValues(t, 1, document(t, db, stats.DailyStatistics, "2026-11-28/UserCreated")["count"])
+}

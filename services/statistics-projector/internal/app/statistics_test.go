@@ -126,7 +126,7 @@ func TestFanoutPublishesABatchInEventOrder(t *testing.T) {
 // the batch is published (the router then finds it alone).
 func TestFanoutInvalidEventFailsTheBatchBeforePublishing(t *testing.T) {
 	schema2 := ev(events.UserCreated, ada, t0, `{"user_id":"`+ada+`","email":"a@b","username":"ada"}`)
-	schema2.SchemaVersion = 2
+	schema2.SchemaVersion = 9
 	for name, bad := range map[string]outbox.Event{
 		"join without user":          ev(events.ParticipantJoined, activity, t0, `{"activity_id":"`+activity+`"}`),
 		"not JSON":                   ev(events.UserCreated, ada, t0, `not json`),

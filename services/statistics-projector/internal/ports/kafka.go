@@ -42,5 +42,9 @@ func decodeContribution(rec kafka.Record) router.Decoded[stats.Contribution] {
 		return router.Decoded[stats.Contribution]{Err: fmt.Errorf("increments: %w", err)}
 	}
 	c.CorrelationID = rec.Headers[router.CorrelationIDKey]
+	if rec.Headers[router.ReplayOfKey] != "" {
+		// A contribution replayed from the poison topic.
+		c.Replay = true
+	}
 	return router.Decoded[stats.Contribution]{Value: c, CorrelationID: c.CorrelationID, EventID: c.EventID}
 }

@@ -235,7 +235,7 @@ func TestInvalidRecordsGoToThePoisonQueue(t *testing.T) {
 
 	// cyd: a schema version this build does not know, then a deletion.
 	cydFuture := cyd.Next(t, events.UserCreated, events.UserCreatedV1{UserID: cyd.ID, Email: "cyd@example.com", Username: "cyd"})
-	cydFuture.SchemaVersion = 2
+	cydFuture.SchemaVersion = 9
 	cydDeleted := cyd.Next(t, events.UserDeleted, events.UserDeletedV1{UserID: cyd.ID})
 	p.Produce(t, cydFuture, cydDeleted)
 

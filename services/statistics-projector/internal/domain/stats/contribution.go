@@ -59,6 +59,11 @@ type Contribution struct {
 	// user's first event creates the user's statistics): the writer then
 	// skips reading a document it has no copy of.
 	Creates bool `json:"creates,omitempty"`
+	// Replay marks the contribution of an event replayed from a poison
+	// topic: it reaches its document after later events of its partition
+	// were counted, so the document counts it against the set of events
+	// replayed into it (Document.Replayed), not against the watermark.
+	Replay bool `json:"replay,omitempty"`
 }
 
 // Key names the document the contribution belongs to. It is the Kafka key

@@ -17,19 +17,38 @@ import (
 // contribution at or below its partition's watermark has been counted
 // before, whether it comes again from a redelivery, a second instance
 // during a rebalance, or a replay of the whole topic.
+//
+// An event replayed from a poison topic comes after its partition's
+// watermark has moved past it; Replayed, the ids of the replayed events
+// the document has counted, counts it exactly once instead.
 type Document struct {
 	ID       string
 	Counters map[string]int64
 	Latest   map[string]time.Time
 	Identity map[string]string
 	Sources  map[int32]int64
+	Replayed map[string]bool
 }
 
 // Absorb adds c to d unless d has counted it already, and reports whether
 // it did.
 func (d *Document) Absorb(c Contribution) bool {
-	if off, ok := d.Sources[c.Source.Partition]; ok && c.Source.Offset <= off {
-		return false
+	if c.Replay {
+		if d.Replayed[c.EventID] {
+			return false
+		}
+		if d.Replayed == nil {
+			d.Replayed = map[string]bool{}
+		}
+		d.Replayed[c.EventID] = true
+	} else {
+		if off, ok := d.Sources[c.Source.Partition]; ok && c.Source.Offset <= off {
+			return false
+		}
+		if d.Sources == nil {
+			d.Sources = map[int32]int64{}
+		}
+		d.Sources[c.Source.Partition] = c.Source.Offset
 	}
 	if d.Sources == nil {
 		d.Sources = map[int32]int64{}
@@ -43,7 +62,6 @@ func (d *Document) Absorb(c Contribution) bool {
 	if d.Identity == nil {
 		d.Identity = map[string]string{}
 	}
-	d.Sources[c.Source.Partition] = c.Source.Offset
 	for k, v := range c.Identity {
 		if _, ok := d.Identity[k]; !ok {
 			d.Identity[k] = v
@@ -63,6 +81,6 @@ func (d *Document) Absorb(c Contribution) bool {
 // Clone is a deep copy of d.
 func (d Document) Clone() Document {
 	d.Counters, d.Latest = maps.Clone(d.Counters), maps.Clone(d.Latest)
-	d.Identity, d.Sources = maps.Clone(d.Identity), maps.Clone(d.Sources)
+	d.Identity, d.Sources, d.Replayed = maps.Clone(d.Identity), maps.Clone(d.Sources), maps.Clone(d.Replayed)
 	return d
 }

@@ -149,3 +149,28 @@ func TestDocumentCloneIsIndependent(t *testing.T) {
 	absorb(t, &c, from(daily(events.UserCreated), 0, 1), true)
 	assert.Equal(t, stats.Document{ID: "x"}, empty)
 }
+
+// A replayed contribution comes after its partition's watermark has moved
+// past it: it is counted once, by its event id, whatever its position,
+// and the watermark stays where it was.
+func TestAbsorbCountsAReplayOnceByEventID(t *testing.T) {
+	c := daily(events.ParticipantJoined)
+	d := stats.Document{ID: c.DocID}
+	absorb(t, &d, from(c, 0, 10), true)
+
+	poisoned := from(c, 0, 4) // below the watermark: it was poisoned, never counted
+	poisoned.EventID = "poisoned-event"
+	absorb(t, &d, poisoned, false)
+	poisoned.Replay = true
+	absorb(t, &d, poisoned, true)
+	absorb(t, &d, poisoned, false) // replayed twice
+	absorb(t, &d, from(poisoned, 3, 99), false)
+
+	assert.Equal(t, map[string]int64{stats.Count: 2}, d.Counters)
+	assert.Equal(t, map[int32]int64{0: 10}, d.Sources, "a replay leaves the watermark alone")
+	assert.Equal(t, map[string]bool{"poisoned-event": true}, d.Replayed)
+
+	fresh := stats.Document{ID: c.DocID}
+	absorb(t, &fresh, poisoned, true)
+	assert.NotNil(t, fresh.Sources, "a document created by a replay is not new any more")
+}

@@ -21,6 +21,7 @@ func Contributions(ev outbox.Event) ([]Contribution, error) {
 		Identity:    map[string]string{"day": day, "event_type": ev.EventType},
 		CommittedAt: ev.CommitTime(),
 		Source:      ev.Position, CorrelationID: ev.Metadata.CorrelationID,
+		Replay: ev.ReplayOf != "",
 	}
 
 	userID, counter, err := actor(ev)
@@ -42,6 +43,7 @@ func Contributions(ev outbox.Event) ([]Contribution, error) {
 		CommittedAt: ev.CommitTime(),
 		Source:      ev.Position, CorrelationID: ev.Metadata.CorrelationID,
 		Creates: ev.EventType == events.UserCreated && ev.AggregateVersion == 1,
+		Replay:  ev.ReplayOf != "",
 	}
 	return []Contribution{daily, user}, nil
 }
