@@ -63,9 +63,9 @@ bench: ## benchmarks: the consumer path, each projection at batch sizes 1-500 on
 	  (cd $$m && go test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $${pkgs//,/ }); done
 
 .PHONY: build
-build: ## build the static binaries (projectors; connector, load, verify, demo, readmodels, capture tools) into bin/
+build: ## build the static binaries (projectors; connector, load, verify, demo, readmodels, capture, poison tools) into bin/
 	@mkdir -p bin; for s in $(SERVICES); do (cd services/$$s && CGO_ENABLED=0 go build -trimpath -o ../../bin/$$s ./cmd/$$s); done
-	@cd scripts && for c in connector load verify demo readmodels capture; do CGO_ENABLED=0 go build -trimpath -o ../bin/$$c ./cmd/$$c; done
+	@cd scripts && for c in connector load verify demo readmodels capture poison; do CGO_ENABLED=0 go build -trimpath -o ../bin/$$c ./cmd/$$c; done
 
 # --- the stack (docker compose) -------------------------------------------
 

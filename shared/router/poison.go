@@ -32,7 +32,7 @@ func (r *Router) poisonRecord(ctx context.Context, handler string, rec kafka.Rec
 		return fmt.Errorf("%w (record %d: %s)", ErrShuttingDown, rec.Offset, firstLine(reason))
 	default:
 	}
-	msg := poisonMessage(handler, rec, correlationID, eventID, eventType, reason)
+	msg := PoisonMessage(handler, rec, correlationID, eventID, eventType, reason)
 	err := r.attempt(ctx, handler, poisoning, func(ctx context.Context) error {
 		return kafka.PublishContext(ctx, r.poison, r.cfg.PoisonTopic, msg)
 	})
@@ -49,7 +49,13 @@ func (r *Router) poisonRecord(ctx context.Context, handler string, rec kafka.Rec
 // least one failed publish: each holds its partition. Readiness reports it.
 func (r *Router) PoisonWaiting() int64 { return r.poisonWaiting.Load() }
 
-func poisonMessage(handler string, rec kafka.Record, correlationID, eventID, eventType string, reason error) *message.Message {
+// PoisonMessage is the poison topic's copy of rec, which handler could not
+// use for reason: its value, key (kafka.MetadataKey) and headers, its
+// position (kafka.MetadataTopic, MetadataPartition, MetadataOffset), the
+// correlation and event it carried, and Watermill's reason_poisoned,
+// topic_poisoned, handler_poisoned and subscriber_poisoned. Published with
+// kafka.Marshaler, as the router does.
+func PoisonMessage(handler string, rec kafka.Record, correlationID, eventID, eventType string, reason error) *message.Message {
 	uuid := rec.Headers[wkafka.UUIDHeaderKey]
 	if uuid == "" {
 		uuid = rec.Topic + "/" + strconv.Itoa(int(rec.Partition)) + "/" + strconv.FormatInt(rec.Offset, 10)

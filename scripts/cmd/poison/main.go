@@ -1,0 +1,221 @@
+// Command poison reads the projectors' poison topics and replays their
+// entries once the cause is fixed.
+//
+//	poison list   [-service S] [-reason TEXT] [-type T] [-replayed] [-json]
+//	poison show   ID|EVENT_ID ...
+//	poison replay ID|EVENT_ID ...
+//	poison replay -matching [-service S] [-reason TEXT] [-type T]
+//
+// An entry's ID is its place in its poison topic, "topic/partition/offset"
+// (list prints it); an event id works as well. replay sends each record
+// back to the topic it was poisoned from, for the service that poisoned it
+// only, and notes it on the poison.replayed topic: list then hides it
+// (-replayed shows it). Replaying twice changes nothing: the projections
+// are idempotent. -brokers defaults to $KAFKA_BROKERS, else the compose
+// stack's localhost:29092.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/activityapp/event-processor/scripts/poison"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage(os.Stderr)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1], os.Args[2:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "poison:", err)
+		if errors.Is(err, errUsage) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("usage")
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, `usage:
+  poison list   [-service S] [-reason TEXT] [-type T] [-replayed] [-json]
+  poison show   ID|EVENT_ID ...
+  poison replay ID|EVENT_ID ...
+  poison replay -matching [-service S] [-reason TEXT] [-type T]
+common: -brokers host:port,... (default $KAFKA_BROKERS, else localhost:29092), -timeout 1m`)
+}
+
+func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	brokers := fs.String("brokers", defaultBrokers(), "Kafka brokers, comma-separated")
+	timeout := fs.Duration("timeout", time.Minute, "how long the command may take")
+	service := fs.String("service", "", "only the entries of this service (comma-separated for several)")
+	reason := fs.String("reason", "", "only the entries whose reason contains this")
+	eventType := fs.String("type", "", "only the entries of this event type")
+	replayed := fs.Bool("replayed", false, "also the entries replayed before")
+	matching := fs.Bool("matching", false, "replay: every entry the filters select")
+	asJSON := fs.Bool("json", false, "list: one JSON object per entry")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	f := poison.Filter{Reason: *reason, EventType: *eventType, Replayed: *replayed, IDs: fs.Args()}
+	if *service != "" {
+		f.Services = strings.Split(*service, ",")
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	tool, err := poison.New(strings.Split(*brokers, ","))
+	if err != nil {
+		return err
+	}
+	defer tool.Close()
+
+	switch cmd {
+	case "list":
+		entries, err := tool.List(ctx, f)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(out, entries)
+		}
+		return writeTable(out, entries, time.Now())
+	case "show":
+		if len(f.IDs) == 0 {
+			return fmt.Errorf("%w: show needs an entry ID or event id", errUsage)
+		}
+		f.Replayed = true
+		entries, err := tool.List(ctx, f)
+		if err != nil {
+			return err
+		}
+		if len(entries) == 0 {
+			return fmt.Errorf("no entry %s", strings.Join(f.IDs, ", "))
+		}
+		for _, e := range entries {
+			show(out, e)
+		}
+		return nil
+	case "replay":
+		if len(f.IDs) == 0 && !*matching {
+			return fmt.Errorf("%w: replay needs entry IDs or event ids, or -matching with filters", errUsage)
+		}
+		if len(f.IDs) > 0 {
+			f.Replayed = true // named entries are replayed again if asked
+		}
+		entries, err := tool.List(ctx, f)
+		if err != nil {
+			return err
+		}
+		if len(entries) == 0 {
+			return errors.New("no entry matches")
+		}
+		done, err := tool.Replay(ctx, entries)
+		for _, d := range done {
+			fmt.Fprintf(out, "replayed %s (%s %s) to %s for %s\n", d.Entry.ID, d.Entry.EventType, d.Entry.EventID, d.To, d.Entry.Service)
+		}
+		return err
+	default:
+		usage(os.Stderr)
+		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
+	}
+}
+
+func defaultBrokers() string {
+	if b := os.Getenv("KAFKA_BROKERS"); b != "" {
+		return b
+	}
+	return "localhost:29092"
+}
+
+func writeTable(out io.Writer, entries []poison.Entry, now time.Time) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tSERVICE\tHANDLER\tTYPE\tEVENT ID\tCORRELATION ID\tFROM\tAGE\tREPLAYED\tREASON")
+	for _, e := range entries {
+		replayed := "-"
+		if e.Replayed != nil {
+			replayed = e.Replayed.At.Format(time.RFC3339)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Service, e.Handler, dash(e.EventType), dash(e.EventID),
+			dash(e.CorrelationID), e.From, now.Sub(e.Time).Round(time.Second), replayed, e.FirstLine())
+	}
+	return w.Flush()
+}
+
+type entryJSON struct {
+	ID            string          `json:"id"`
+	Service       string          `json:"service"`
+	Handler       string          `json:"handler"`
+	EventType     string          `json:"event_type,omitempty"`
+	EventID       string          `json:"event_id,omitempty"`
+	CorrelationID string          `json:"correlation_id,omitempty"`
+	From          poison.Position `json:"from"`
+	Time          time.Time       `json:"time"`
+	Reason        string          `json:"reason"`
+	Replayed      *poison.Replay  `json:"replayed,omitempty"`
+}
+
+func writeJSON(out io.Writer, entries []poison.Entry) error {
+	enc := json.NewEncoder(out)
+	for _, e := range entries {
+		if err := enc.Encode(entryJSON{ID: e.ID, Service: e.Service, Handler: e.Handler, EventType: e.EventType, EventID: e.EventID,
+			CorrelationID: e.CorrelationID, From: e.From, Time: e.Time, Reason: e.Reason, Replayed: e.Replayed}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// show prints one entry whole: where it is and was, why, its headers and
+// its value (indented when it is JSON).
+func show(out io.Writer, e poison.Entry) {
+	fmt.Fprintf(out, "entry:          %s (%s)\n", e.ID, e.Time.Format(time.RFC3339))
+	fmt.Fprintf(out, "service:        %s (handler %s)\n", e.Service, e.Handler)
+	fmt.Fprintf(out, "event:          %s %s\n", dash(e.EventType), dash(e.EventID))
+	fmt.Fprintf(out, "correlation id: %s\n", dash(e.CorrelationID))
+	fmt.Fprintf(out, "poisoned from:  %s, key %q\n", e.From, e.Key)
+	if e.Replayed != nil {
+		fmt.Fprintf(out, "replayed:       %s to %s\n", e.Replayed.At.Format(time.RFC3339), e.Replayed.To)
+	}
+	fmt.Fprintf(out, "reason:         %s\n", e.Reason)
+	fmt.Fprintln(out, "headers:")
+	for _, k := range slices.Sorted(maps.Keys(e.Headers)) {
+		fmt.Fprintf(out, "  %s: %s\n", k, e.Headers[k])
+	}
+	fmt.Fprintln(out, "value:")
+	switch {
+	case e.Value == nil:
+		fmt.Fprintln(out, "  null (a tombstone)")
+	case json.Valid(e.Value):
+		var buf bytes.Buffer
+		_ = json.Indent(&buf, e.Value, "  ", "  ") // valid JSON
+		fmt.Fprintf(out, "  %s\n", buf.String())
+	default:
+		fmt.Fprintf(out, "  %q\n", e.Value)
+	}
+	fmt.Fprintln(out)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,251 @@
+package poison
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Tool reads and replays poison topics on one Kafka cluster.
+type Tool struct {
+	brokers []string
+	cl      *kgo.Client
+	adm     *kadm.Client
+	now     func() time.Time
+}
+
+// New connects to brokers. Close the tool when done.
+func New(brokers []string) (*Tool, error) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ProducerBatchMaxBytes(16<<20), kgo.RequiredAcks(kgo.AllISRAcks()))
+	if err != nil {
+		return nil, fmt.Errorf("poison: kafka %v: %w", brokers, err)
+	}
+	return &Tool{brokers: brokers, cl: cl, adm: kadm.NewClient(cl), now: time.Now}, nil
+}
+
+// Close disconnects.
+func (t *Tool) Close() { t.cl.Close() }
+
+// Filter selects entries. Empty fields select everything.
+type Filter struct {
+	// Services keeps the entries of these services.
+	Services []string
+	// Reason keeps the entries whose reason contains it.
+	Reason string
+	// EventType keeps the entries of this event type.
+	EventType string
+	// IDs keeps these entries (by ID or event id).
+	IDs []string
+	// Replayed also keeps the entries replayed before.
+	Replayed bool
+}
+
+func (f Filter) keeps(e Entry) bool {
+	switch {
+	case len(f.Services) > 0 && !slices.Contains(f.Services, e.Service):
+	case f.Reason != "" && !strings.Contains(e.Reason, f.Reason):
+	case f.EventType != "" && e.EventType != f.EventType:
+	case len(f.IDs) > 0 && !slices.Contains(f.IDs, e.ID) && (e.EventID == "" || !slices.Contains(f.IDs, e.EventID)):
+	case e.Replayed != nil && !f.Replayed:
+	default:
+		return true
+	}
+	return false
+}
+
+// Topics are the poison topics of the cluster, sorted.
+func (t *Tool) Topics(ctx context.Context) ([]string, error) {
+	topics, err := t.adm.ListTopics(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("poison: list topics: %w", err)
+	}
+	var out []string
+	for _, name := range topics.Names() {
+		if strings.HasSuffix(name, TopicSuffix) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// List reads every poison topic to its end and returns the entries f
+// keeps, oldest first per topic.
+func (t *Tool) List(ctx context.Context, f Filter) ([]Entry, error) {
+	topics, err := t.Topics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	replays, err := t.replays(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Entry
+	err = t.readAll(ctx, topics, func(r *kgo.Record) {
+		at := Position{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset}
+		e := entryFrom(at, r.Timestamp, r.Key, r.Value, headerMap(r.Headers))
+		if rp, ok := replays[e.ID]; ok {
+			e.Replayed = &rp
+		}
+		if f.keeps(e) {
+			out = append(out, e)
+		}
+	})
+	return out, err
+}
+
+// replays are the notes of ReplayedTopic by entry ID, the last one of each.
+func (t *Tool) replays(ctx context.Context) (map[string]Replay, error) {
+	out := map[string]Replay{}
+	err := t.readAll(ctx, []string{ReplayedTopic}, func(r *kgo.Record) {
+		var rp Replay
+		if r.Value == nil {
+			delete(out, string(r.Key))
+			return
+		}
+		if json.Unmarshal(r.Value, &rp) == nil {
+			out[string(r.Key)] = rp
+		}
+	})
+	return out, err
+}
+
+// readAll calls fn with every record of topics, from their start to the end
+// they have now. A topic that does not exist has no records.
+func (t *Tool) readAll(ctx context.Context, topics []string, fn func(*kgo.Record)) error {
+	if len(topics) == 0 {
+		return nil
+	}
+	starts, err := t.adm.ListStartOffsets(ctx, topics...)
+	if err != nil {
+		return fmt.Errorf("poison: offsets of %v: %w", topics, err)
+	}
+	ends, err := t.adm.ListEndOffsets(ctx, topics...)
+	if err != nil {
+		return fmt.Errorf("poison: offsets of %v: %w", topics, err)
+	}
+	consume := map[string]map[int32]kgo.Offset{}
+	remaining := map[string]map[int32]int64{} // the end offset of each partition still to read
+	var errs []error
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Err != nil {
+			if !errors.Is(o.Err, errUnknownTopic) {
+				errs = append(errs, fmt.Errorf("%s/%d: %w", o.Topic, o.Partition, o.Err))
+			}
+			return
+		}
+		start, ok := starts.Lookup(o.Topic, o.Partition)
+		if !ok || start.Err != nil || start.Offset >= o.Offset {
+			return
+		}
+		if consume[o.Topic] == nil {
+			consume[o.Topic], remaining[o.Topic] = map[int32]kgo.Offset{}, map[int32]int64{}
+		}
+		consume[o.Topic][o.Partition] = kgo.NewOffset().At(start.Offset)
+		remaining[o.Topic][o.Partition] = o.Offset
+	})
+	if len(errs) > 0 {
+		return fmt.Errorf("poison: %w", errors.Join(errs...))
+	}
+	if len(consume) == 0 {
+		return nil
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(t.brokers...), kgo.ConsumePartitions(consume))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	for len(remaining) > 0 {
+		fetches := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("poison: reading %v: %w", topics, err)
+		}
+		var ferr error
+		fetches.EachError(func(topic string, p int32, err error) {
+			ferr = errors.Join(ferr, fmt.Errorf("%s/%d: %w", topic, p, err))
+		})
+		if ferr != nil {
+			return fmt.Errorf("poison: %w", ferr)
+		}
+		fetches.EachRecord(func(r *kgo.Record) {
+			end, ok := remaining[r.Topic][r.Partition]
+			if !ok || r.Offset >= end {
+				return
+			}
+			fn(r)
+			if r.Offset+1 >= end {
+				delete(remaining[r.Topic], r.Partition)
+				if len(remaining[r.Topic]) == 0 {
+					delete(remaining, r.Topic)
+				}
+			}
+		})
+	}
+	return nil
+}
+
+// Replayed is what Replay did with one entry.
+type Replayed struct {
+	Entry Entry
+	To    Position
+}
+
+// Replay writes each entry's record back to the topic it was poisoned
+// from, with its key, value and headers, for its service only, and notes
+// the replay. A record that is replayed twice is handled twice: the
+// projections are idempotent, so that changes nothing.
+func (t *Tool) Replay(ctx context.Context, entries []Entry) ([]Replayed, error) {
+	var done []Replayed
+	for _, e := range entries {
+		if e.From.Topic == "" || e.Service == "" {
+			return done, fmt.Errorf("poison: %s: the entry does not say where it was poisoned from (topic_poisoned, handler_poisoned)", e.ID)
+		}
+		rec := &kgo.Record{Topic: e.From.Topic, Key: e.Key, Value: e.Value}
+		for k, v := range e.replayHeaders() {
+			rec.Headers = append(rec.Headers, kgo.RecordHeader{Key: k, Value: []byte(v)})
+		}
+		slices.SortFunc(rec.Headers, func(a, b kgo.RecordHeader) int { return strings.Compare(a.Key, b.Key) })
+		res := t.cl.ProduceSync(ctx, rec)
+		if err := res.FirstErr(); err != nil {
+			return done, fmt.Errorf("poison: replay %s to %s: %w", e.ID, e.From.Topic, err)
+		}
+		to := Position{Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset}
+		note, _ := json.Marshal(Replay{At: t.now().UTC(), To: to}) // a struct of plain fields
+		if err := t.ensureReplayedTopic(ctx); err != nil {
+			return done, err
+		}
+		if err := t.cl.ProduceSync(ctx, &kgo.Record{Topic: ReplayedTopic, Key: []byte(e.ID), Value: note}).FirstErr(); err != nil {
+			return done, fmt.Errorf("poison: note the replay of %s (it was replayed to %s): %w", e.ID, to, err)
+		}
+		done = append(done, Replayed{Entry: e, To: to})
+	}
+	return done, nil
+}
+
+// ensureReplayedTopic creates ReplayedTopic, compacted, when it is missing.
+func (t *Tool) ensureReplayedTopic(ctx context.Context) error {
+	cleanup := "compact"
+	resp, err := t.adm.CreateTopic(ctx, 1, -1, map[string]*string{"cleanup.policy": &cleanup}, ReplayedTopic)
+	if err == nil {
+		err = resp.Err
+	}
+	if err != nil && !errors.Is(err, errTopicExists) {
+		return fmt.Errorf("poison: create %s: %w", ReplayedTopic, err)
+	}
+	return nil
+}
+
+func headerMap(hs []kgo.RecordHeader) map[string]string {
+	m := make(map[string]string, len(hs))
+	for _, h := range hs {
+		m[h.Key] = string(h.Value)
+	}
+	return m
+}

@@ -1,0 +1,153 @@
+package poison_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/activityapp/event-processor/scripts/poison"
+	"github.com/activityapp/event-processor/shared/kafka"
+	"github.com/activityapp/event-processor/shared/router"
+	"github.com/activityapp/event-processor/testkit/kafkatest"
+)
+
+const outboxTopic = "postgres.activity.event_outbox"
+
+// poisonRecords publishes records to their poison topics as a projector's
+// router does: router.PoisonMessage through the service's publisher.
+func poisonRecords(t *testing.T, c *kafkatest.Cluster, poisonTopic, handler string, recs ...kafka.Record) {
+	t.Helper()
+	pub, err := kafka.NewPublisher(t.Context(), kafka.PublisherConfig{Brokers: c.Brokers()}, watermill.NopLogger{})
+	require.NoError(t, err)
+	defer func() { _ = pub.Close() }()
+	for _, rec := range recs {
+		msg := router.PoisonMessage(handler, rec, rec.Headers[router.CorrelationIDKey], rec.Headers["test_event_id"], "UserCreated",
+			errors.New("invalid event payload: UserCreated e1: schema_version: unsupported version 2 (this build reads 1)"))
+		require.NoError(t, pub.Publish(poisonTopic, msg))
+	}
+}
+
+func TestListShowsEntriesAndReplaySendsThemBackForTheirServiceOnly(t *testing.T) {
+	c := kafkatest.Start(t, 3, outboxTopic, "user-projector.poison", "activity-projector.poison")
+	poisonRecords(t, c, "user-projector.poison", "user-projector.outbox",
+		kafka.Record{Topic: outboxTopic, Partition: 2, Offset: 40, Key: []byte("agg-1"), Value: []byte(`{"payload":1}`),
+			Headers: map[string]string{router.CorrelationIDKey: "corr-1", "test_event_id": "e1", "traceparent": "00-abc"}},
+		kafka.Record{Topic: outboxTopic, Partition: 1, Offset: 7, Key: []byte("agg-2"), Value: nil, // a tombstone
+			Headers: map[string]string{"test_event_id": "e2"}},
+	)
+	poisonRecords(t, c, "activity-projector.poison", "activity-projector.outbox",
+		kafka.Record{Topic: outboxTopic, Partition: 0, Offset: 3, Key: []byte("agg-3"), Value: []byte(`{"payload":3}`),
+			Headers: map[string]string{"test_event_id": "e3"}})
+
+	tool, err := poison.New(c.Brokers())
+	require.NoError(t, err)
+	defer tool.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+
+	all, err := tool.List(ctx, poison.Filter{})
+	require.NoError(t, err)
+	require.Len(t, all, 3)
+	byEvent := map[string]poison.Entry{}
+	for _, e := range all {
+		byEvent[e.EventID] = e
+	}
+	e1 := byEvent["e1"]
+	assert.Equal(t, "user-projector", e1.Service)
+	assert.Equal(t, "user-projector.outbox", e1.Handler)
+	assert.Equal(t, "UserCreated", e1.EventType)
+	assert.Equal(t, "corr-1", e1.CorrelationID)
+	assert.Contains(t, e1.Reason, "unsupported version 2")
+	assert.Equal(t, poison.Position{Topic: outboxTopic, Partition: 2, Offset: 40}, e1.From)
+	assert.Equal(t, []byte("agg-1"), e1.Key)
+	assert.Equal(t, []byte(`{"payload":1}`), e1.Value)
+	assert.Nil(t, byEvent["e2"].Value, "a tombstone stays one")
+	assert.Equal(t, e1.ID, e1.At.String())
+	assert.WithinDuration(t, time.Now(), e1.Time, time.Minute)
+	assert.Nil(t, e1.Replayed)
+
+	only, err := tool.List(ctx, poison.Filter{Services: []string{"activity-projector"}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"e3"}, eventIDs(only))
+	byReason, err := tool.List(ctx, poison.Filter{Reason: "unsupported version 2", IDs: []string{"e2", e1.ID}})
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"e1", "e2"}, eventIDs(byReason), "by event id or entry ID")
+
+	done, err := tool.Replay(ctx, []poison.Entry{e1, byEvent["e2"]})
+	require.NoError(t, err)
+	require.Len(t, done, 2)
+	back := c.Consume(t, outboxTopic, 2, 10*time.Second)
+	require.Len(t, back, 2)
+	headers := func(i int) map[string]string {
+		m := map[string]string{}
+		for _, h := range back[i].Headers {
+			m[h.Key] = string(h.Value)
+		}
+		return m
+	}
+	for i, r := range back {
+		h := headers(i)
+		switch string(r.Key) {
+		case "agg-1":
+			assert.Equal(t, []byte(`{"payload":1}`), r.Value)
+			assert.Equal(t, map[string]string{
+				router.ReplayOfKey: e1.ID, router.ReplayForKey: "user-projector",
+				router.CorrelationIDKey: "corr-1", router.EventIDKey: "e1", router.EventTypeKey: "UserCreated",
+				"test_event_id": "e1", "traceparent": "00-abc",
+			}, h, "the record's own headers, none of the poison ones")
+		case "agg-2":
+			assert.Nil(t, r.Value, "a tombstone stays one")
+			assert.Equal(t, "user-projector", h[router.ReplayForKey])
+		default:
+			t.Errorf("unexpected record %q", r.Key)
+		}
+	}
+
+	left, err := tool.List(ctx, poison.Filter{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"e3"}, eventIDs(left), "replayed entries are hidden")
+	withReplayed, err := tool.List(ctx, poison.Filter{Replayed: true, Services: []string{"user-projector"}})
+	require.NoError(t, err)
+	require.Len(t, withReplayed, 2)
+	for _, e := range withReplayed {
+		require.NotNil(t, e.Replayed, e.ID)
+		assert.Equal(t, outboxTopic, e.Replayed.To.Topic)
+		assert.WithinDuration(t, time.Now(), e.Replayed.At, time.Minute)
+	}
+}
+
+func TestListWithoutPoisonTopics(t *testing.T) {
+	c := kafkatest.Start(t, 1, outboxTopic)
+	tool, err := poison.New(c.Brokers())
+	require.NoError(t, err)
+	defer tool.Close()
+	entries, err := tool.List(t.Context(), poison.Filter{})
+	require.NoError(t, err)
+	assert.Empty(t, entries)
+}
+
+func TestParsePosition(t *testing.T) {
+	p, ok := poison.ParsePosition("user-projector.poison/3/17")
+	require.True(t, ok)
+	assert.Equal(t, poison.Position{Topic: "user-projector.poison", Partition: 3, Offset: 17}, p)
+	p, ok = poison.ParsePosition("a/b/1/2")
+	require.True(t, ok)
+	assert.Equal(t, "a/b", p.Topic)
+	for _, bad := range []string{"", "x", "t/1", "/1/2", "t/x/2", "t/1/y", "t/-1/2"} {
+		_, ok := poison.ParsePosition(bad)
+		assert.False(t, ok, bad)
+	}
+}
+
+func eventIDs(es []poison.Entry) []string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.EventID
+	}
+	return out
+}
