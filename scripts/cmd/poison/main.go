@@ -54,7 +54,7 @@ func main() {
 var errUsage = errors.New("usage")
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, `usage:
+	_, _ = fmt.Fprintln(w, `usage:
   poison list   [-service S] [-reason TEXT] [-type T] [-replayed] [-json]
   poison show   ID|EVENT_ID ...
   poison replay ID|EVENT_ID ...
@@ -110,7 +110,9 @@ func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
 			return fmt.Errorf("no entry %s", strings.Join(f.IDs, ", "))
 		}
 		for _, e := range entries {
-			show(out, e)
+			if err := show(out, e); err != nil {
+				return err
+			}
 		}
 		return nil
 	case "replay":
@@ -128,10 +130,11 @@ func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
 			return errors.New("no entry matches")
 		}
 		done, err := tool.Replay(ctx, entries)
+		p := &printer{w: out}
 		for _, d := range done {
-			fmt.Fprintf(out, "replayed %s (%s %s) to %s for %s\n", d.Entry.ID, d.Entry.EventType, d.Entry.EventID, d.To, d.Entry.Service)
+			p.printf("replayed %s (%s %s) to %s for %s\n", d.Entry.ID, d.Entry.EventType, d.Entry.EventID, d.To, d.Entry.Service)
 		}
-		return err
+		return errors.Join(err, p.err)
 	default:
 		usage(os.Stderr)
 		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
@@ -147,16 +150,17 @@ func defaultBrokers() string {
 
 func writeTable(out io.Writer, entries []poison.Entry, now time.Time) error {
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tSERVICE\tHANDLER\tTYPE\tEVENT ID\tCORRELATION ID\tFROM\tAGE\tREPLAYED\tREASON")
+	p := &printer{w: w}
+	p.printf("ID\tSERVICE\tHANDLER\tTYPE\tEVENT ID\tCORRELATION ID\tFROM\tAGE\tREPLAYED\tREASON\n")
 	for _, e := range entries {
 		replayed := "-"
 		if e.Replayed != nil {
 			replayed = e.Replayed.At.Format(time.RFC3339)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Service, e.Handler, dash(e.EventType), dash(e.EventID),
+		p.printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Service, e.Handler, dash(e.EventType), dash(e.EventID),
 			dash(e.CorrelationID), e.From, now.Sub(e.Time).Round(time.Second), replayed, e.FirstLine())
 	}
-	return w.Flush()
+	return errors.Join(p.err, w.Flush())
 }
 
 type entryJSON struct {
@@ -185,32 +189,34 @@ func writeJSON(out io.Writer, entries []poison.Entry) error {
 
 // show prints one entry whole: where it is and was, why, its headers and
 // its value (indented when it is JSON).
-func show(out io.Writer, e poison.Entry) {
-	fmt.Fprintf(out, "entry:          %s (%s)\n", e.ID, e.Time.Format(time.RFC3339))
-	fmt.Fprintf(out, "service:        %s (handler %s)\n", e.Service, e.Handler)
-	fmt.Fprintf(out, "event:          %s %s\n", dash(e.EventType), dash(e.EventID))
-	fmt.Fprintf(out, "correlation id: %s\n", dash(e.CorrelationID))
-	fmt.Fprintf(out, "poisoned from:  %s, key %q\n", e.From, e.Key)
+func show(out io.Writer, e poison.Entry) error {
+	p := &printer{w: out}
+	p.printf("entry:          %s (%s)\n", e.ID, e.Time.Format(time.RFC3339))
+	p.printf("service:        %s (handler %s)\n", e.Service, e.Handler)
+	p.printf("event:          %s %s\n", dash(e.EventType), dash(e.EventID))
+	p.printf("correlation id: %s\n", dash(e.CorrelationID))
+	p.printf("poisoned from:  %s, key %q\n", e.From, e.Key)
 	if e.Replayed != nil {
-		fmt.Fprintf(out, "replayed:       %s to %s\n", e.Replayed.At.Format(time.RFC3339), e.Replayed.To)
+		p.printf("replayed:       %s to %s\n", e.Replayed.At.Format(time.RFC3339), e.Replayed.To)
 	}
-	fmt.Fprintf(out, "reason:         %s\n", e.Reason)
-	fmt.Fprintln(out, "headers:")
+	p.printf("reason:         %s\n", e.Reason)
+	p.printf("headers:\n")
 	for _, k := range slices.Sorted(maps.Keys(e.Headers)) {
-		fmt.Fprintf(out, "  %s: %s\n", k, e.Headers[k])
+		p.printf("  %s: %s\n", k, e.Headers[k])
 	}
-	fmt.Fprintln(out, "value:")
+	p.printf("value:\n")
 	switch {
 	case e.Value == nil:
-		fmt.Fprintln(out, "  null (a tombstone)")
+		p.printf("  null (a tombstone)\n")
 	case json.Valid(e.Value):
 		var buf bytes.Buffer
 		_ = json.Indent(&buf, e.Value, "  ", "  ") // valid JSON
-		fmt.Fprintf(out, "  %s\n", buf.String())
+		p.printf("  %s\n", buf.String())
 	default:
-		fmt.Fprintf(out, "  %q\n", e.Value)
+		p.printf("  %q\n", e.Value)
 	}
-	fmt.Fprintln(out)
+	p.printf("\n")
+	return p.err
 }
 
 func dash(s string) string {
@@ -218,4 +224,16 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// printer writes until the first error, which it keeps.
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) printf(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
 }
