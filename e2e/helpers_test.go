@@ -25,6 +25,8 @@ type Event struct {
 	Type          string
 	Payload       map[string]any
 	CorrelationID string
+	// SchemaVersion goes into the metadata; 0 means 1.
+	SchemaVersion int
 	// CreatedAt is what the database stored (default now()), read back.
 	CreatedAt time.Time
 }
@@ -77,7 +79,7 @@ func eventJSON(e *Event) (payload, meta []byte, err error) {
 	if payload, err = json.Marshal(e.Payload); err != nil {
 		return nil, nil, err
 	}
-	meta, err = json.Marshal(map[string]any{"correlation_id": e.CorrelationID, "causation_id": e.ID, "schema_version": 1})
+	meta, err = json.Marshal(map[string]any{"correlation_id": e.CorrelationID, "causation_id": e.ID, "schema_version": max(e.SchemaVersion, 1)})
 	return payload, meta, err
 }
 

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -26,20 +25,7 @@ func TestScaleOut(t *testing.T) {
 	require.Positive(t, partitions)
 
 	// Same image and environment as the first instance, group included.
-	_, err = stack.run(spec{
-		service: extra,
-		image:   image(strings.ToUpper(strings.ReplaceAll(svc, "-", "_"))+"_IMAGE", "event-processor/"+svc+":latest"),
-		env: []string{
-			"KAFKA_BROKERS=kafka:9092",
-			"KAFKA_TOPIC=" + OutboxTopic,
-			"MONGODB_URI=mongodb://mongo:27017",
-			"MONGODB_DATABASE=" + MongoDatabase,
-			"LOG_LEVEL=" + ProjectorLogLevel,
-			"HTTP_ADDR=:8080",
-			"KAFKA_CONSUMER_GROUP=" + svc,
-		},
-		healthcheck: projectorHealth,
-	})
+	_, err = stack.run(projectorSpec(extra, svc, projectorImage(svc)))
 	t.Cleanup(func() {
 		r := stack.Resource(extra)
 		if r == nil {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -183,7 +184,9 @@ func (s *Stack) run(sp spec) (*dockertest.Resource, error) {
 	r := &dockertest.Resource{Container: c}
 	s.mu.Lock()
 	s.resources[sp.service] = r
-	s.order = append(s.order, sp.service)
+	if !slices.Contains(s.order, sp.service) {
+		s.order = append(s.order, sp.service)
+	}
 	s.mu.Unlock()
 	if err := s.Pool.Client.StartContainer(c.ID, nil); err != nil {
 		return r, fmt.Errorf("%s: start: %w", sp.service, err)
@@ -399,9 +402,22 @@ func (s *Stack) startPrometheus() error {
 const ProjectorLogLevel = "debug"
 
 func (s *Stack) startProjector(svc string) error {
-	_, err := s.run(spec{
-		service: svc,
-		image:   image(strings.ToUpper(strings.ReplaceAll(svc, "-", "_"))+"_IMAGE", "event-processor/"+svc+":latest"),
+	_, err := s.run(projectorSpec(svc, svc, projectorImage(svc)))
+	return err
+}
+
+// projectorImage is a projector's image, from the variable the compose
+// file reads.
+func projectorImage(svc string) string {
+	return image(strings.ToUpper(strings.ReplaceAll(svc, "-", "_"))+"_IMAGE", "event-processor/"+svc+":latest")
+}
+
+// projectorSpec is an instance of projector svc (its consumer group) as
+// docker-compose.yml runs it, named instance on the network.
+func projectorSpec(instance, svc, img string) spec {
+	return spec{
+		service: instance,
+		image:   img,
 		env: []string{
 			"KAFKA_BROKERS=kafka:9092",
 			"KAFKA_TOPIC=" + OutboxTopic,
@@ -412,8 +428,29 @@ func (s *Stack) startProjector(svc string) error {
 			"KAFKA_CONSUMER_GROUP=" + svc,
 		},
 		healthcheck: projectorHealth,
-	})
-	return err
+	}
+}
+
+// ReplaceProjector deploys img as projector svc, the way an orchestrator
+// rolls a single instance: the running container gets SIGTERM and up to
+// its stop grace period (40 s, as in docker-compose.yml) to finish, then
+// the new one starts under the same name and waits until healthy.
+func (s *Stack) ReplaceProjector(ctx context.Context, svc, img string) error {
+	if old := s.Resource(svc); old != nil {
+		if err := s.Pool.Client.StopContainer(old.Container.ID, 40); err != nil {
+			return fmt.Errorf("%s: stop: %w", svc, err)
+		}
+		if err := s.Pool.Purge(old); err != nil {
+			return fmt.Errorf("%s: remove: %w", svc, err)
+		}
+		s.mu.Lock()
+		delete(s.resources, svc)
+		s.mu.Unlock()
+	}
+	if _, err := s.run(projectorSpec(svc, svc, img)); err != nil {
+		return err
+	}
+	return s.WaitHealthy(ctx, svc)
 }
 
 // WaitHealthy waits until Docker reports the service's healthcheck healthy,

@@ -47,5 +47,11 @@ for bin in user-projector activity-projector statistics-projector connector; do
   docker build -q --network=host -f deployments/images/gobin/Dockerfile --build-arg BIN="$bin" \
     -t "event-processor/$bin:latest" . 2>&1 >/dev/null | { grep -vE 'DEPRECATED|buildx|BuildKit|^\s*$' || true; } >&2
 done
+# The e2e suite's upgrade scenario deploys this first: the user-projector
+# as it was before UserCreated schema version 2 (built without its reader).
+(cd services/user-projector && CGO_ENABLED=0 go build -tags events_schema_v1only -trimpath \
+  -o ../../bin/user-projector-schema-v1 ./cmd/user-projector)
+docker build -q --network=host -f deployments/images/gobin/Dockerfile --build-arg BIN=user-projector-schema-v1 \
+  -t event-processor/user-projector:schema-v1 . 2>&1 >/dev/null | { grep -vE 'DEPRECATED|buildx|BuildKit|^\s*$' || true; } >&2
 mv "$out.tmp" "$out"
 cat "$out" >&2

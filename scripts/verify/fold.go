@@ -18,8 +18,9 @@ const (
 	SkipMalformedRow SkipReason = "malformed row"
 	// SkipUnknownEventType: no projector handles the type (acknowledged).
 	SkipUnknownEventType SkipReason = "unknown event type"
-	// SkipUnsupportedSchemaVersion: metadata schema_version is not 1
-	// (poison queue, until a projector that knows it replays it).
+	// SkipUnsupportedSchemaVersion: metadata schema_version is one the
+	// catalogue does not read of the type (poison queue, until a
+	// projector that reads it is deployed and the event replayed).
 	SkipUnsupportedSchemaVersion SkipReason = "unsupported schema_version"
 	// SkipInvalidPayload: events.Decode rejects the payload (poison queue).
 	SkipInvalidPayload SkipReason = "invalid payload"
@@ -111,7 +112,7 @@ func (f *folder) apply(row Row) (SkipReason, bool) {
 	if !ok {
 		return SkipUnknownEventType, true
 	}
-	if ev.SchemaVersion != events.CurrentSchemaVersion {
+	if !events.ReadsVersion(ev.EventType, ev.SchemaVersion) {
 		return SkipUnsupportedSchemaVersion, true
 	}
 	if err := h(f, ev); err != nil {

@@ -177,6 +177,18 @@ func TestFold(t *testing.T) {
 			},
 		},
 		{
+			name: "UserCreated schema version 2 reads as version 1",
+			rows: []verify.Row{
+				withMetadata(row(user1, 1, events.UserCreated, at(0),
+					`{"user_id":"`+user1+`","email":"ada@example.com","username":"ada","name":{"given":"Ada","family":"King"}}`),
+					`{"schema_version":2}`),
+			},
+			users: map[string]verify.User{user1: {
+				Email: "ada@example.com", Username: "ada", FullName: "Ada King", Status: verify.UserActive,
+				CreatedAt: ms(at(0)), Version: 1, UpdatedAt: ms(at(0)),
+			}},
+		},
+		{
 			name: "events the projectors skip change nothing and are counted by reason",
 			rows: []verify.Row{
 				withMetadata(row(user1, 1, events.UserCreated, at(0), userCreated(user1, "ada@example.com", "ada", "Ada", "Paris")),

@@ -47,3 +47,11 @@ func TestDecodeUserCreatedVersion2Rejects(t *testing.T) {
 		})
 	}
 }
+
+func TestReadsVersion(t *testing.T) {
+	assert.True(t, events.ReadsVersion(events.UserCreated, 1))
+	assert.True(t, events.ReadsVersion(events.UserCreated, 2))
+	assert.True(t, events.ReadsVersion(events.UserDeleted, 1))
+	assert.False(t, events.ReadsVersion(events.UserDeleted, 2))
+	assert.False(t, events.ReadsVersion(events.UserCreated, 3))
+}

@@ -41,3 +41,13 @@ func readableVersions(eventType string) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// ReadsVersion reports whether this build reads version of eventType's
+// payload.
+func ReadsVersion(eventType string, version int) bool {
+	if version == CurrentSchemaVersion {
+		return true
+	}
+	_, ok := versionReaders[versionKey{eventType, version}]
+	return ok
+}
