@@ -6,13 +6,16 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 SERVICES := user-projector activity-projector statistics-projector
-MODULES  := shared testkit scripts $(addprefix services/,$(SERVICES))
+# The manifests' validator: a module of its own, with its own go.work
+# (deployments/kubernetes/validate/go.work), not in the repository's.
+K8S_VALIDATE := deployments/kubernetes/validate
+MODULES  := shared testkit scripts $(addprefix services/,$(SERVICES)) $(K8S_VALIDATE)
 WIRE     := go run github.com/google/wire/cmd/wire@v0.7.0
 GOTEST_FLAGS ?= -count=1 -timeout 20m
 
 .PHONY: help
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: wire
 wire: ## regenerate every service's wire_gen.go
@@ -42,12 +45,16 @@ rules-check: ## promtool: check the Prometheus config and alerting rules, run th
 	@deployments/prometheus/promtool.sh check config deployments/prometheus/prometheus.yml
 	@deployments/prometheus/promtool.sh test rules deployments/prometheus/rules_test.yml
 
+.PHONY: k8s-check
+k8s-check: ## validate deployments/kubernetes: schemas of the Go API types and the project's rules (no cluster)
+	@cd $(K8S_VALIDATE) && go test -count=1 ./... && go run . ..
+
 .PHONY: unit
 unit: ## unit and integration tests of every module
 	@for m in $(MODULES); do echo "== $$m"; (cd $$m && go test $(GOTEST_FLAGS) ./...); done
 
 .PHONY: test
-test: fmt-check vet wire-check rules-check unit ## everything CI checks: gofmt, vet, wire, alerting rules, tests
+test: fmt-check vet wire-check rules-check k8s-check unit ## everything CI checks: gofmt, vet, wire, alerting rules, Kubernetes manifests, tests
 
 # Packages with benchmarks, by module (listed: every test package whose
 # TestMain starts FerretDB would start it even without benchmarks).
