@@ -57,6 +57,10 @@ type Mongo struct {
 	// WriteConcern is "majority" or a number of members; empty means the
 	// URI's w, else majority (MONGODB_WRITE_CONCERN).
 	WriteConcern string
+	// RebuildSuffix, when set, makes the projector write every read model
+	// to its collection name plus the suffix, whatever the read-model
+	// pointers say: a rebuild instance (READ_MODEL_REBUILD_SUFFIX).
+	RebuildSuffix string
 }
 
 // Processing tunes batching, retries and shutdown.
@@ -118,8 +122,9 @@ const (
 )
 
 var (
-	topicName    = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,249}$`)
-	databaseName = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,63}$`)
+	topicName     = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,249}$`)
+	databaseName  = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,63}$`)
+	rebuildSuffix = regexp.MustCompile(`^_[a-z0-9_]{1,40}$`)
 )
 
 // Load reads the shared settings of service from the process environment.
@@ -149,9 +154,10 @@ func LoadFrom(service string, lookup func(string) (string, bool)) (Config, *Env,
 				MinPoisonMaxMessageBytes, math.MaxInt32),
 		},
 		Mongo: Mongo{
-			URI:          env.MongoURI("MONGODB_URI", DefaultMongoURI),
-			Database:     env.String("MONGODB_DATABASE", DefaultDatabase),
-			WriteConcern: env.String("MONGODB_WRITE_CONCERN", ""),
+			URI:           env.MongoURI("MONGODB_URI", DefaultMongoURI),
+			Database:      env.String("MONGODB_DATABASE", DefaultDatabase),
+			WriteConcern:  env.String("MONGODB_WRITE_CONCERN", ""),
+			RebuildSuffix: env.String("READ_MODEL_REBUILD_SUFFIX", ""),
 		},
 		Processing: Processing{
 			BatchMaxEvents:       env.Int(env.Either("BATCH_MAX_EVENTS", "KAFKA_MAX_POLL_RECORDS"), DefaultBatchMaxEvents, 1, MaxBatchMaxEvents),
@@ -193,6 +199,9 @@ func (c Config) Validate() error {
 	}
 	if c.Kafka.PoisonTopic == c.Kafka.Topic {
 		return &Error{Variable: "KAFKA_POISON_TOPIC", Reason: "must differ from KAFKA_TOPIC"}
+	}
+	if s := c.Mongo.RebuildSuffix; s != "" && !rebuildSuffix.MatchString(s) {
+		return &Error{Variable: "READ_MODEL_REBUILD_SUFFIX", Reason: fmt.Sprintf("want _ and up to 40 of a-z, 0-9, _, got %q", s)}
 	}
 	if !databaseName.MatchString(c.Mongo.Database) {
 		return &Error{Variable: "MONGODB_DATABASE", Reason: fmt.Sprintf("not a valid database name: %q", c.Mongo.Database)}

@@ -137,6 +137,8 @@ func TestLoadFromInvalid(t *testing.T) {
 			"CLOSE_TIMEOUT", "must exceed HANDLER_TIMEOUT (1m0s), got 30s",
 		},
 		{"http addr without port", map[string]string{"HTTP_ADDR": "8080"}, "HTTP_ADDR", `not [host]:port: "8080"`},
+		{"rebuild suffix without underscore", map[string]string{"READ_MODEL_REBUILD_SUFFIX": "r1"}, "READ_MODEL_REBUILD_SUFFIX", `got "r1"`},
+		{"rebuild suffix with a dot", map[string]string{"READ_MODEL_REBUILD_SUFFIX": "_r.1"}, "READ_MODEL_REBUILD_SUFFIX", "want _ and up to 40"},
 		{"http addr port not a number", map[string]string{"HTTP_ADDR": ":http-alt"}, "HTTP_ADDR", "port not a number"},
 		{"http addr port too large", map[string]string{"HTTP_ADDR": "0.0.0.0:70000"}, "HTTP_ADDR", `"0.0.0.0:70000"`},
 		{"write concern zero", map[string]string{"MONGODB_WRITE_CONCERN": "0"}, "MONGODB_WRITE_CONCERN", `"majority" or a number of members of at least 1, got "0"`},

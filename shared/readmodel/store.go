@@ -3,6 +3,7 @@
 package readmodel
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -65,6 +66,7 @@ type StoreOption func(*storeOptions)
 
 type storeOptions struct {
 	registerer       prometheus.Registerer
+	readModel        string
 	maxBulk          int
 	cacheSize        int
 	maxDocumentBytes int
@@ -75,6 +77,13 @@ type storeOptions struct {
 // Stores of several collections share one registry.
 func WithMetrics(reg prometheus.Registerer) StoreOption {
 	return func(o *storeOptions) { o.registerer = reg }
+}
+
+// WithReadModel names the read model the collection serves, for the
+// metrics' labels (default: the collection's name): a rebuilt read model
+// lives in a collection of another name (see Resolve).
+func WithReadModel(name string) StoreOption {
+	return func(o *storeOptions) { o.readModel = name }
 }
 
 // WithMaxBulk caps the documents of one bulk write.
@@ -123,7 +132,7 @@ func NewStore[M any, PM Document[M]](coll *mongo.Collection, opts ...StoreOption
 	if o.maxDocumentBytes < 1 {
 		o.maxDocumentBytes = DefaultMaxDocumentBytes
 	}
-	return &Store[M, PM]{coll: coll, cache: newDocCache[M](o.cacheSize), opts: o, metrics: newStoreMetrics(o.registerer, coll.Name())}
+	return &Store[M, PM]{coll: coll, cache: newDocCache[M](o.cacheSize), opts: o, metrics: newStoreMetrics(o.registerer, cmp.Or(o.readModel, coll.Name()))}
 }
 
 // Collection is the underlying collection.

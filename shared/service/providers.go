@@ -22,6 +22,7 @@ import (
 	"github.com/activityapp/event-processor/shared/logging"
 	"github.com/activityapp/event-processor/shared/metrics"
 	"github.com/activityapp/event-processor/shared/mongodb"
+	"github.com/activityapp/event-processor/shared/readmodel"
 	"github.com/activityapp/event-processor/shared/router"
 )
 
@@ -34,6 +35,7 @@ var ProviderSet = wire.NewSet(
 	wire.Bind(new(prometheus.Registerer), new(*prometheus.Registry)),
 	wire.Bind(new(prometheus.Gatherer), new(*prometheus.Registry)),
 	NewDatabase,
+	NewNamer,
 	NewSubscriber,
 	NewPoisonPublisher,
 	NewPublisher,
@@ -56,6 +58,13 @@ func NewDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (*
 		AppName:      cfg.Service,
 		WriteConcern: cfg.Mongo.WriteConcern,
 	}, logger)
+}
+
+// NewNamer names the collections the projector writes: those the
+// read-model pointers name, or during a rebuild the read models' names
+// plus READ_MODEL_REBUILD_SUFFIX.
+func NewNamer(cfg config.Config) readmodel.Namer {
+	return readmodel.Namer{RebuildSuffix: cfg.Mongo.RebuildSuffix}
 }
 
 // NewSubscriber is the service's consumer-group subscriber of the outbox

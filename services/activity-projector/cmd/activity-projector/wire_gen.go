@@ -46,7 +46,8 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*servi
 		cleanup()
 		return nil, nil, err
 	}
-	repository, err := adapters.NewActivitiesMongoRepository(ctx, database, registry)
+	namer := service.NewNamer(cfg)
+	repository, err := adapters.NewActivitiesMongoRepository(ctx, database, namer, registry)
 	if err != nil {
 		cleanup3()
 		cleanup2()

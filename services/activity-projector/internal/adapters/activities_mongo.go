@@ -73,8 +73,11 @@ type memberDocument struct {
 
 // NewActivitiesMongoRepository returns the repository and creates its
 // indexes.
-func NewActivitiesMongoRepository(ctx context.Context, db *mongo.Database, reg prometheus.Registerer) (*ActivitiesMongoRepository, error) {
-	coll := db.Collection(ActivitiesCollection)
+func NewActivitiesMongoRepository(ctx context.Context, db *mongo.Database, names readmodel.Namer, reg prometheus.Registerer) (*ActivitiesMongoRepository, error) {
+	coll, err := names.Collection(ctx, db, ActivitiesCollection)
+	if err != nil {
+		return nil, err
+	}
 	// One index per command: FerretDB v1.24 panics (and drops the
 	// connection) on a createIndexes command naming two or more indexes
 	// that already exist, which is every restart of the service.
@@ -87,7 +90,7 @@ func NewActivitiesMongoRepository(ctx context.Context, db *mongo.Database, reg p
 			return nil, err
 		}
 	}
-	return readmodel.NewRepository(readmodel.NewStore[activityDocument](coll, readmodel.WithMetrics(reg)), activityToDomain, activityFromDomain), nil
+	return readmodel.NewRepository(readmodel.NewStore[activityDocument](coll, readmodel.WithMetrics(reg), readmodel.WithReadModel(ActivitiesCollection)), activityToDomain, activityFromDomain), nil
 }
 
 // NewActivitiesMemoryRepository returns an empty in-memory repository.

@@ -7,6 +7,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"github.com/activityapp/event-processor/shared/readmodel"
 	"github.com/activityapp/event-processor/testkit/mongotest"
 
 	"github.com/activityapp/event-processor/services/activity-projector/internal/adapters"
@@ -20,5 +21,5 @@ func TestMain(m *testing.M) {
 
 // newMongoRepository is the MongoDB repository with counters of its own.
 func newMongoRepository(ctx context.Context, db *mongo.Database) (*adapters.ActivitiesMongoRepository, error) {
-	return adapters.NewActivitiesMongoRepository(ctx, db, nil)
+	return adapters.NewActivitiesMongoRepository(ctx, db, readmodel.Namer{}, nil)
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/activityapp/event-processor/shared/events"
 	"github.com/activityapp/event-processor/shared/outbox"
+	"github.com/activityapp/event-processor/shared/readmodel"
 	"github.com/activityapp/event-processor/shared/registry"
 	"github.com/activityapp/event-processor/shared/service/servicetest"
 	"github.com/activityapp/event-processor/testkit/mongotest"
@@ -86,7 +87,7 @@ func BenchmarkProjectActivities(b *testing.B) {
 			n := servicetest.ReplayStore(b, stream, size, func() (registry.BatchFunc, prometheus.Gatherer) {
 				counters := prometheus.NewRegistry()
 				var err error
-				repo, err = adapters.NewActivitiesMongoRepository(context.Background(), mongotest.Database(b), counters)
+				repo, err = adapters.NewActivitiesMongoRepository(context.Background(), mongotest.Database(b), readmodel.Namer{}, counters)
 				require.NoError(b, err)
 				return app.NewProjector(repo).Project, counters
 			})

@@ -78,7 +78,8 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*servi
 		cleanup()
 		return nil, nil, err
 	}
-	statisticsMongo, err := adapters.NewStatisticsMongo(ctx, database, registry)
+	namer := service.NewNamer(cfg)
+	statisticsMongo, err := adapters.NewStatisticsMongo(ctx, database, namer, registry)
 	if err != nil {
 		cleanup5()
 		cleanup4()

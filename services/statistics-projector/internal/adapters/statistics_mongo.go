@@ -87,7 +87,15 @@ func (s sources) toDomain() map[int32]int64 {
 }
 
 // NewStatisticsMongo returns the store and creates its indexes.
-func NewStatisticsMongo(ctx context.Context, db *mongo.Database, reg prometheus.Registerer) (*StatisticsMongo, error) {
+func NewStatisticsMongo(ctx context.Context, db *mongo.Database, names readmodel.Namer, reg prometheus.Registerer) (*StatisticsMongo, error) {
+	colls := map[string]*mongo.Collection{}
+	for _, model := range stats.Collections {
+		c, err := names.Collection(ctx, db, model)
+		if err != nil {
+			return nil, err
+		}
+		colls[model] = c
+	}
 	for coll, index := range map[string]mongo.IndexModel{
 		stats.DailyStatistics: {
 			Keys:    bson.D{{Key: "day", Value: 1}, {Key: "event_type", Value: 1}},
@@ -98,16 +106,16 @@ func NewStatisticsMongo(ctx context.Context, db *mongo.Database, reg prometheus.
 			Options: options.Index().SetName("last_activity_at"),
 		},
 	} {
-		if _, err := db.Collection(coll).Indexes().CreateOne(ctx, index); err != nil {
+		if _, err := colls[coll].Indexes().CreateOne(ctx, index); err != nil {
 			return nil, fmt.Errorf("statistics: index of %s: %w", coll, err)
 		}
 	}
 	withMetrics := readmodel.WithMetrics(reg)
 	return &StatisticsMongo{
-		users: readmodel.NewRepository(readmodel.NewStore[userStatisticsDocument](db.Collection(stats.UserStatistics), withMetrics),
-			userStatisticsToDomain, userStatisticsFromDomain),
-		daily: readmodel.NewRepository(readmodel.NewStore[dailyStatisticsDocument](db.Collection(stats.DailyStatistics), withMetrics),
-			dailyStatisticsToDomain, dailyStatisticsFromDomain),
+		users: readmodel.NewRepository(readmodel.NewStore[userStatisticsDocument](colls[stats.UserStatistics], withMetrics,
+			readmodel.WithReadModel(stats.UserStatistics)), userStatisticsToDomain, userStatisticsFromDomain),
+		daily: readmodel.NewRepository(readmodel.NewStore[dailyStatisticsDocument](colls[stats.DailyStatistics], withMetrics,
+			readmodel.WithReadModel(stats.DailyStatistics)), dailyStatisticsToDomain, dailyStatisticsFromDomain),
 	}, nil
 }
 

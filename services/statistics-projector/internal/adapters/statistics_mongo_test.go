@@ -35,7 +35,7 @@ import (
 // newStatisticsMongo is the store with counters of its own, as
 // readmodeltest wants a constructor.
 func newStatisticsMongo(ctx context.Context, db *mongo.Database) (*adapters.StatisticsMongo, error) {
-	return adapters.NewStatisticsMongo(ctx, db, nil)
+	return adapters.NewStatisticsMongo(ctx, db, readmodel.Namer{}, nil)
 }
 
 // instance is one statistics writer over a database, as one running
@@ -50,7 +50,7 @@ type instance struct {
 func newInstance(t testing.TB, db *mongo.Database) instance {
 	t.Helper()
 	counters := prometheus.NewRegistry()
-	store, err := adapters.NewStatisticsMongo(t.Context(), db, counters)
+	store, err := adapters.NewStatisticsMongo(t.Context(), db, readmodel.Namer{}, counters)
 	require.NoError(t, err)
 	return instance{t: t, writer: app.NewWriter(store), counters: counters}
 }

@@ -52,8 +52,11 @@ type userDocument struct {
 // across users, so a projection may briefly show an address on two users
 // (one changing away from it, one taking it), and a unique index would
 // stall that partition.
-func NewUsersMongoRepository(ctx context.Context, db *mongo.Database, reg prometheus.Registerer) (*UsersMongoRepository, error) {
-	coll := db.Collection(UsersCollection)
+func NewUsersMongoRepository(ctx context.Context, db *mongo.Database, names readmodel.Namer, reg prometheus.Registerer) (*UsersMongoRepository, error) {
+	coll, err := names.Collection(ctx, db, UsersCollection)
+	if err != nil {
+		return nil, err
+	}
 	// One index per command: FerretDB v1.24 panics (and drops the
 	// connection) on a createIndexes command naming two or more indexes
 	// that already exist, which is every restart of the service.
@@ -66,7 +69,7 @@ func NewUsersMongoRepository(ctx context.Context, db *mongo.Database, reg promet
 			return nil, err
 		}
 	}
-	return readmodel.NewRepository(readmodel.NewStore[userDocument](coll, readmodel.WithMetrics(reg)), userToDomain, userFromDomain), nil
+	return readmodel.NewRepository(readmodel.NewStore[userDocument](coll, readmodel.WithMetrics(reg), readmodel.WithReadModel(UsersCollection)), userToDomain, userFromDomain), nil
 }
 
 // NewUsersMemoryRepository returns an empty in-memory repository.

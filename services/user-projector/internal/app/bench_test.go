@@ -19,6 +19,7 @@ import (
 
 	"github.com/activityapp/event-processor/shared/events"
 	"github.com/activityapp/event-processor/shared/outbox"
+	"github.com/activityapp/event-processor/shared/readmodel"
 	"github.com/activityapp/event-processor/shared/registry"
 	"github.com/activityapp/event-processor/shared/service/servicetest"
 	"github.com/activityapp/event-processor/testkit/mongotest"
@@ -81,7 +82,7 @@ func BenchmarkProjectUsers(b *testing.B) {
 			n := servicetest.ReplayStore(b, stream, size, func() (registry.BatchFunc, prometheus.Gatherer) {
 				counters := prometheus.NewRegistry()
 				var err error
-				repo, err = adapters.NewUsersMongoRepository(context.Background(), mongotest.Database(b), counters)
+				repo, err = adapters.NewUsersMongoRepository(context.Background(), mongotest.Database(b), readmodel.Namer{}, counters)
 				require.NoError(b, err)
 				return app.NewProjector(repo).Project, counters
 			})
