@@ -72,9 +72,9 @@ bench: ## benchmarks: the consumer path, each projection at batch sizes 1-500 on
 	  (cd $$m && go test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $${pkgs//,/ }); done
 
 .PHONY: build
-build: ## build the static binaries (projectors; connector, load, verify, demo, readmodels, capture, poison tools) into bin/
+build: ## build the static binaries (projectors; connector, load, verify, demo, readmodels, capture, poison, rebuild tools) into bin/
 	@mkdir -p bin; for s in $(SERVICES); do (cd services/$$s && CGO_ENABLED=0 go build -trimpath -o ../../bin/$$s ./cmd/$$s); done
-	@cd scripts && for c in connector load verify demo readmodels capture poison; do CGO_ENABLED=0 go build -trimpath -o ../bin/$$c ./cmd/$$c; done
+	@cd scripts && for c in connector load verify demo readmodels capture poison rebuild; do CGO_ENABLED=0 go build -trimpath -o ../bin/$$c ./cmd/$$c; done
 
 # --- the stack (docker compose) -------------------------------------------
 
@@ -105,6 +105,12 @@ down: ## stop the stack and remove its containers and volumes
 .PHONY: connector-restart
 connector-restart: ## restart the connector's failed instances (after fixing what failed them)
 	@$(COMPOSE) run --rm --no-deps connector-init restart -url http://connect:8083 -name outbox-connector
+
+.PHONY: rebuild
+rebuild: ## rebuild a projector's read models from offset 0 while readers keep them: make rebuild SERVICE=user-projector
+	@test -n "$(SERVICE)" || { echo "usage: make rebuild SERVICE=user-projector"; exit 2; }
+	@$(MAKE) --no-print-directory build >/dev/null
+	@deployments/scripts/rebuild.sh $(SERVICE) $(COMPOSE)
 
 .PHONY: logs
 logs: ## follow the logs of the stack (SERVICE=name for one)

@@ -14,6 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/activityapp/event-processor/shared/readmodel"
 )
 
 // Event is one outbox row as the application writes it.
@@ -90,7 +93,7 @@ var readModels = []string{"users", "activities", "user_statistics", "daily_stati
 // only the given fields (all when none).
 func Documents(t *testing.T, ctx context.Context, coll string, fields ...string) map[string]any {
 	t.Helper()
-	cur, err := mdb.Collection(coll).Find(ctx, bson.D{})
+	cur, err := readModel(t, ctx, coll).Find(ctx, bson.D{})
 	require.NoError(t, err)
 	var docs []bson.M
 	require.NoError(t, cur.All(ctx, &docs))
@@ -222,4 +225,13 @@ func handledLines(logs string) []string {
 		}
 	}
 	return ids
+}
+
+// readModel is the collection serving a read model, as readers resolve it
+// (a rebuilt one lives under another name).
+func readModel(t *testing.T, ctx context.Context, name string) *mongo.Collection {
+	t.Helper()
+	coll, err := readmodel.Resolve(ctx, mdb, name)
+	require.NoError(t, err)
+	return mdb.Collection(coll)
 }

@@ -81,7 +81,7 @@ func snapshot(t *testing.T, ctx context.Context) map[string]map[string][]byte {
 	t.Helper()
 	out := map[string]map[string][]byte{}
 	for _, coll := range readModels {
-		cur, err := mdb.Collection(coll).Find(ctx, bson.D{})
+		cur, err := readModel(t, ctx, coll).Find(ctx, bson.D{})
 		require.NoError(t, err)
 		docs := map[string][]byte{}
 		for cur.Next(ctx) {

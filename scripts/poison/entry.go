@@ -83,11 +83,15 @@ type Entry struct {
 	Replayed *Replay
 }
 
-// Replay is a note of one replay of an entry.
+// Replay is a note of one replay of an entry, or of the rebuild that made
+// it moot.
 type Replay struct {
 	At time.Time `json:"replayed_at"`
 	// To is where the record was written.
 	To Position `json:"to"`
+	// SupersededBy names the rebuild that read the entry's event again
+	// (with the code of then) instead of a replay; To is then empty.
+	SupersededBy string `json:"superseded_by,omitempty"`
 }
 
 // poisonHeaders describe the poisoning or the record's old place: a

@@ -229,6 +229,28 @@ func (t *Tool) Replay(ctx context.Context, entries []Entry) ([]Replayed, error) 
 	return done, nil
 }
 
+// Supersede notes entries as made moot by the rebuild by: a rebuild reads
+// every event's original record again, so a later replay of an entry from
+// before it would apply the event twice. list hides them from then on, as
+// replayed ones.
+func (t *Tool) Supersede(ctx context.Context, entries []Entry, by string) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	if err := t.ensureReplayedTopic(ctx); err != nil {
+		return err
+	}
+	recs := make([]*kgo.Record, len(entries))
+	for i, e := range entries {
+		note, _ := json.Marshal(Replay{At: t.now().UTC(), SupersededBy: by}) // a struct of plain fields
+		recs[i] = &kgo.Record{Topic: ReplayedTopic, Key: []byte(e.ID), Value: note}
+	}
+	if err := t.cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+		return fmt.Errorf("poison: note %d entries as superseded by %s: %w", len(entries), by, err)
+	}
+	return nil
+}
+
 // ensureReplayedTopic creates ReplayedTopic, compacted, when it is missing.
 func (t *Tool) ensureReplayedTopic(ctx context.Context) error {
 	cleanup := "compact"

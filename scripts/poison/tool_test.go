@@ -151,3 +151,27 @@ func eventIDs(es []poison.Entry) []string {
 	}
 	return out
 }
+
+// Entries superseded by a rebuild are hidden as replayed ones, and say so.
+func TestSupersedeHidesEntries(t *testing.T) {
+	c := kafkatest.Start(t, 1, outboxTopic, "user-projector.poison")
+	poisonRecords(t, c, "user-projector.poison", "user-projector.outbox",
+		kafka.Record{Topic: outboxTopic, Key: []byte("a"), Value: []byte(`{}`), Headers: map[string]string{"test_event_id": "e1"}},
+		kafka.Record{Topic: outboxTopic, Offset: 1, Key: []byte("b"), Value: []byte(`{}`), Headers: map[string]string{"test_event_id": "e2"}})
+	tool, err := poison.New(c.Brokers())
+	require.NoError(t, err)
+	defer tool.Close()
+	all, err := tool.List(t.Context(), poison.Filter{})
+	require.NoError(t, err)
+	require.Len(t, all, 2)
+
+	require.NoError(t, tool.Supersede(t.Context(), all[:1], "user-projector.rebuild_r1"))
+	left, err := tool.List(t.Context(), poison.Filter{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{all[1].EventID}, eventIDs(left))
+	shown, err := tool.List(t.Context(), poison.Filter{Replayed: true, IDs: []string{all[0].ID}})
+	require.NoError(t, err)
+	require.Len(t, shown, 1)
+	require.NotNil(t, shown[0].Replayed)
+	assert.Equal(t, "user-projector.rebuild_r1", shown[0].Replayed.SupersededBy)
+}

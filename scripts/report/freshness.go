@@ -8,6 +8,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/activityapp/event-processor/shared/readmodel"
 )
 
 // ReadModels are the collections whose freshness the report measures.
@@ -34,7 +36,11 @@ type Freshness struct {
 func ReadFreshness(ctx context.Context, db *mongo.Database, collections []string, since time.Time) (Freshness, error) {
 	out := Freshness{Latencies: map[string][]time.Duration{}}
 	for _, name := range collections {
-		cur, err := db.Collection(name).Find(ctx,
+		coll, err := readmodel.Resolve(ctx, db, name)
+		if err != nil {
+			return out, err
+		}
+		cur, err := db.Collection(coll).Find(ctx,
 			bson.D{{Key: committedAtField, Value: bson.D{{Key: "$gte", Value: since}}}},
 			options.Find().SetProjection(bson.D{{Key: committedAtField, Value: 1}, {Key: projectedAtField, Value: 1}}))
 		if err != nil {

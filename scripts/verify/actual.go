@@ -7,6 +7,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/activityapp/event-processor/shared/readmodel"
 )
 
 // The documents as the projectors store them, reader-facing fields only.
@@ -117,9 +119,13 @@ func Actual(ctx context.Context, db *mongo.Database) (Model, error) {
 // than failing the read: a field of the wrong type is a finding, not an
 // outage.
 func readCollection[D any](ctx context.Context, db *mongo.Database, collection string, m *Model, add func(D)) error {
-	cur, err := db.Collection(collection).Find(ctx, bson.D{})
+	name, err := readmodel.Resolve(ctx, db, collection)
 	if err != nil {
-		return fmt.Errorf("verify: read %s: %w", collection, err)
+		return fmt.Errorf("verify: %w", err)
+	}
+	cur, err := db.Collection(name).Find(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("verify: read %s (%s): %w", collection, name, err)
 	}
 	defer func() { _ = cur.Close(context.WithoutCancel(ctx)) }()
 	for cur.Next(ctx) {

@@ -85,8 +85,12 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 
 	var items []item[T]
 	for _, rec := range batch.Records {
-		if f := rec.Headers[ReplayForKey]; f != "" && f != r.cfg.Service {
-			r.metrics.skipped.WithLabelValues(h.Name, SkipReplayForOther).Inc()
+		if f := rec.Headers[ReplayForKey]; f != "" && (f != r.cfg.Service || r.cfg.SkipReplays) {
+			reason := SkipReplayForOther
+			if r.cfg.SkipReplays {
+				reason = SkipReplayInRebuild
+			}
+			r.metrics.skipped.WithLabelValues(h.Name, reason).Inc()
 			continue
 		}
 		d := h.decode(rec)
@@ -203,6 +207,9 @@ const (
 	// SkipReplayForOther is the skip reason of a record replayed for
 	// another service.
 	SkipReplayForOther = "replay_for_other_service"
+	// SkipReplayInRebuild is the skip reason of every replayed record in
+	// a rebuild (Config.SkipReplays).
+	SkipReplayInRebuild = "replay_in_rebuild"
 )
 
 // Correlation header names a record may carry.

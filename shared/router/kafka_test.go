@@ -233,6 +233,12 @@ type projectorOption func(*projectorSetup)
 type projectorSetup struct {
 	poison         func(message.Publisher) message.Publisher
 	handlerTimeout time.Duration
+	skipReplays    bool
+}
+
+// withSkipReplays makes the router a rebuild's (Config.SkipReplays).
+func withSkipReplays() projectorOption {
+	return func(s *projectorSetup) { s.skipReplays = true }
 }
 
 // withPoisonPublisher wraps the poison publisher.
@@ -267,6 +273,7 @@ func startProjector(t *testing.T, c *kafkatest.Cluster, logs *syncBuffer, cfg ka
 	p := &projector{t: t, sub: sub, counters: prometheus.NewRegistry(), runErr: make(chan error, 1)}
 	p.router, err = router.New(router.Config{
 		Service:              service,
+		SkipReplays:          setup.skipReplays,
 		PoisonTopic:          poisonTopic,
 		HandlerTimeout:       setup.handlerTimeout,
 		RetryInitialInterval: 5 * time.Millisecond,
@@ -991,4 +998,25 @@ func TestReplayedRecordsReachOnlyTheirService(t *testing.T) {
 	assert.Empty(t, evs[1].ReplayOf)
 	assert.EqualValues(t, 1, p.count(metrics.MessagesSkipped, "reason", router.SkipReplayForOther))
 	assert.Zero(t, p.count(metrics.MessagesPoisoned))
+}
+
+// TestRebuildSkipsEveryReplay: a rebuild reads the poisoned events' own
+// records, so it skips their replays, its service's too.
+func TestRebuildSkipsEveryReplay(t *testing.T) {
+	t.Parallel()
+	c := kafkatest.Start(t, 1, outboxTopic)
+	logs := &syncBuffer{}
+	dumpLogsOnFailure(t, logs)
+	replayed, plain := uuidN(12, 1), uuidN(12, 2)
+	c.Produce(t, outboxTopic, []byte("a"), outboxRecord(t, replayed, uuidN(1012, 1), "c1"),
+		map[string]string{router.ReplayOfKey: service + ".poison/0/4", router.ReplayForKey: service})
+	c.Produce(t, outboxTopic, []byte("b"), outboxRecord(t, plain, uuidN(1012, 2), "c2"), nil)
+
+	j := newJournal()
+	p := startProjector(t, c, logs, kafka.BatchSubscriberConfig{ConsumerGroup: service, MaxEvents: 10}, recordTo(j), withSkipReplays())
+	j.waitUntil(t, "the plain record handled", func() bool { return len(j.events()) >= 1 })
+	p.stop()
+
+	assert.Equal(t, []string{plain}, eventIDs(j.events()))
+	assert.EqualValues(t, 1, p.count(metrics.MessagesSkipped, "reason", router.SkipReplayInRebuild))
 }

@@ -26,6 +26,10 @@ type Config struct {
 	// Service names the projector (its consumer group): a replayed
 	// record for another service is skipped (see ReplayForKey).
 	Service string
+	// SkipReplays skips every replayed record: a rebuild reads each
+	// poisoned event's original record with the code of now, which makes
+	// the replay of it redundant (and, for counters, a second count).
+	SkipReplays bool
 	// PoisonTopic receives records that failed permanently.
 	PoisonTopic string
 	// HandlerTimeout bounds one attempt at one batch.

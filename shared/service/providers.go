@@ -166,6 +166,7 @@ func NewDecoder() (*debezium.Decoder, error) {
 func NewRouter(cfg config.Config, poison PoisonPublisher, logger *slog.Logger, reg prometheus.Registerer) (*router.Router, error) {
 	return router.New(router.Config{
 		Service:              cfg.Service,
+		SkipReplays:          cfg.Mongo.RebuildSuffix != "",
 		PoisonTopic:          cfg.Kafka.PoisonTopic,
 		HandlerTimeout:       cfg.Processing.HandlerTimeout,
 		RetryInitialInterval: cfg.Processing.RetryInitialInterval,

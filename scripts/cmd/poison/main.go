@@ -196,7 +196,10 @@ func show(out io.Writer, e poison.Entry) error {
 	p.printf("event:          %s %s\n", dash(e.EventType), dash(e.EventID))
 	p.printf("correlation id: %s\n", dash(e.CorrelationID))
 	p.printf("poisoned from:  %s, key %q\n", e.From, e.Key)
-	if e.Replayed != nil {
+	switch {
+	case e.Replayed != nil && e.Replayed.SupersededBy != "":
+		p.printf("superseded:     %s by the rebuild %s\n", e.Replayed.At.Format(time.RFC3339), e.Replayed.SupersededBy)
+	case e.Replayed != nil:
 		p.printf("replayed:       %s to %s\n", e.Replayed.At.Format(time.RFC3339), e.Replayed.To)
 	}
 	p.printf("reason:         %s\n", e.Reason)

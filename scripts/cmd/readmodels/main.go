@@ -20,6 +20,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/activityapp/event-processor/scripts/internal/cli"
+	"github.com/activityapp/event-processor/shared/readmodel"
 )
 
 var collections = []string{"users", "activities", "user_statistics", "daily_statistics"}
@@ -42,17 +43,25 @@ func main() {
 	}
 	defer func() { _ = client.Disconnect(context.Background()) }()
 	db := client.Database(*database)
+	// A rebuilt read model lives in the collection its pointer names.
+	coll := func(readModel string) *mongo.Collection {
+		name, err := readmodel.Resolve(ctx, db, readModel)
+		if err != nil {
+			fail(err)
+		}
+		return db.Collection(name)
+	}
 
 	switch {
 	case *id != "":
 		var doc bson.M
-		if err := db.Collection(*collection).FindOne(ctx, bson.D{{Key: "_id", Value: *id}}).Decode(&doc); err != nil {
+		if err := coll(*collection).FindOne(ctx, bson.D{{Key: "_id", Value: *id}}).Decode(&doc); err != nil {
 			fail(err)
 		}
 		out, _ := json.MarshalIndent(doc, "", "  ")
 		fmt.Println(string(out))
 	case *group != "":
-		cur, err := db.Collection(*collection).Aggregate(ctx, mongo.Pipeline{
+		cur, err := coll(*collection).Aggregate(ctx, mongo.Pipeline{
 			{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$" + *group}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
 		})
 		if err != nil {
@@ -68,7 +77,7 @@ func main() {
 	case *wait >= 0:
 		began := time.Now()
 		for {
-			n, err := db.Collection(*collection).CountDocuments(ctx, bson.D{})
+			n, err := coll(*collection).CountDocuments(ctx, bson.D{})
 			if err == nil && n == *wait {
 				fmt.Printf("%s: %d documents after %v\n", *collection, n, time.Since(began).Round(time.Millisecond))
 				return
@@ -83,7 +92,7 @@ func main() {
 		}
 	default:
 		for _, c := range collections {
-			n, err := db.Collection(c).CountDocuments(ctx, bson.D{})
+			n, err := coll(c).CountDocuments(ctx, bson.D{})
 			if err != nil {
 				fail(err)
 			}

@@ -1,0 +1,111 @@
+package rebuild
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+)
+
+// ErrGroupActive is returned by Switch while a group still has members.
+var ErrGroupActive = errors.New("rebuild: consumer group still has members")
+
+// Lag is how many records of topic group has not committed; a partition
+// without a commit lags by all it holds.
+func Lag(ctx context.Context, adm *kadm.Client, group, topic string) (int64, error) {
+	ends, err := adm.ListEndOffsets(ctx, topic)
+	if err != nil {
+		return 0, fmt.Errorf("rebuild: end offsets of %s: %w", topic, err)
+	}
+	if err := ends.Error(); err != nil {
+		return 0, fmt.Errorf("rebuild: end offsets of %s: %w", topic, err)
+	}
+	starts, err := adm.ListStartOffsets(ctx, topic)
+	if err != nil {
+		return 0, fmt.Errorf("rebuild: start offsets of %s: %w", topic, err)
+	}
+	committed, err := adm.FetchOffsets(ctx, group)
+	if err != nil {
+		return 0, fmt.Errorf("rebuild: offsets of group %s: %w", group, err)
+	}
+	var total int64
+	ends.Each(func(o kadm.ListedOffset) {
+		at := int64(0)
+		if s, ok := starts.Lookup(topic, o.Partition); ok {
+			at = s.Offset
+		}
+		if c, ok := committed.Lookup(topic, o.Partition); ok && c.At >= 0 {
+			at = c.At
+		}
+		total += max(o.Offset-at, 0)
+	})
+	return total, nil
+}
+
+// WaitCaughtUp waits until every group has committed every record of its
+// topic, reporting the total lag every poll through progress (may be nil).
+func WaitCaughtUp(ctx context.Context, adm *kadm.Client, groups map[string]string, poll time.Duration, progress func(lag int64)) error {
+	for {
+		var total int64
+		for g, topic := range groups {
+			n, err := Lag(ctx, adm, g, topic)
+			if err != nil {
+				return err
+			}
+			total += n
+		}
+		if progress != nil {
+			progress(total)
+		}
+		if total == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("rebuild: %d records still to handle: %w", total, ctx.Err())
+		case <-time.After(poll):
+		}
+	}
+}
+
+// requireInactive fails when a group has members: its offsets cannot be
+// moved, and it would write on.
+func requireInactive(ctx context.Context, adm *kadm.Client, groups ...string) error {
+	described, err := adm.DescribeGroups(ctx, groups...)
+	if err != nil {
+		return fmt.Errorf("rebuild: describe groups %v: %w", groups, err)
+	}
+	for _, g := range groups {
+		if d, ok := described[g]; ok && len(d.Members) > 0 {
+			return fmt.Errorf("%w: %s (%d members): stop it first", ErrGroupActive, g, len(d.Members))
+		}
+	}
+	return nil
+}
+
+// copyOffsets commits from's offsets of topic as to's.
+func copyOffsets(ctx context.Context, adm *kadm.Client, from, to, topic string) error {
+	committed, err := adm.FetchOffsets(ctx, from)
+	if err != nil {
+		return fmt.Errorf("rebuild: offsets of %s: %w", from, err)
+	}
+	offsets := kadm.Offsets{}
+	committed.Each(func(o kadm.OffsetResponse) {
+		if o.Topic == topic && o.At >= 0 {
+			offsets.AddOffset(o.Topic, o.Partition, o.At, -1)
+		}
+	})
+	if len(offsets) == 0 {
+		return fmt.Errorf("rebuild: group %s has no offsets of %s", from, topic)
+	}
+	resp, err := adm.CommitOffsets(ctx, to, offsets)
+	if err == nil {
+		err = resp.Error()
+	}
+	if err != nil {
+		return fmt.Errorf("rebuild: commit %s's offsets of %s to %s: %w", from, topic, to, err)
+	}
+	return nil
+}
