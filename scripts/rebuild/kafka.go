@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 )
 
 // ErrGroupActive is returned by Switch while a group still has members.
@@ -27,6 +28,10 @@ func Lag(ctx context.Context, adm *kadm.Client, group, topic string) (int64, err
 		return 0, fmt.Errorf("rebuild: start offsets of %s: %w", topic, err)
 	}
 	committed, err := adm.FetchOffsets(ctx, group)
+	if errors.Is(err, kerr.GroupIDNotFound) {
+		// A group that has not committed yet (some brokers say so).
+		committed, err = kadm.OffsetResponses{}, nil
+	}
 	if err != nil {
 		return 0, fmt.Errorf("rebuild: offsets of group %s: %w", group, err)
 	}
@@ -49,8 +54,14 @@ func Lag(ctx context.Context, adm *kadm.Client, group, topic string) (int64, err
 func WaitCaughtUp(ctx context.Context, adm *kadm.Client, groups map[string]string, poll time.Duration, progress func(lag int64)) error {
 	for {
 		var total int64
+		missing := false
 		for g, topic := range groups {
 			n, err := Lag(ctx, adm, g, topic)
+			if errors.Is(err, kerr.UnknownTopicOrPartition) {
+				// A topic the rebuild instance creates at its start.
+				missing = true
+				continue
+			}
 			if err != nil {
 				return err
 			}
@@ -59,7 +70,7 @@ func WaitCaughtUp(ctx context.Context, adm *kadm.Client, groups map[string]strin
 		if progress != nil {
 			progress(total)
 		}
-		if total == 0 {
+		if total == 0 && !missing {
 			return nil
 		}
 		select {

@@ -1,6 +1,7 @@
 package rebuild_test
 
 import (
+	"context"
 	"os"
 	"testing"
 	"time"
@@ -114,4 +115,23 @@ func TestSwitch(t *testing.T) {
 	left, err := entries.List(ctx, poison.Filter{})
 	require.NoError(t, err)
 	assert.Empty(t, left, "the earlier poison entry is superseded")
+}
+
+// A topic the rebuild instance has not created yet is not caught up.
+func TestWaitCaughtUpWaitsForMissingTopics(t *testing.T) {
+	c := kafkatest.Start(t, 1, rebuild.DefaultTopic)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Brokers()...))
+	require.NoError(t, err)
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
+	err = rebuild.WaitCaughtUp(ctx, adm, map[string]string{"g": rebuild.DefaultTopic, "g.increments": "not-yet"}, 100*time.Millisecond, nil)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+
+	resp, err := adm.CreateTopic(t.Context(), 1, 1, nil, "not-yet")
+	require.NoError(t, err)
+	require.NoError(t, resp.Err)
+	require.NoError(t, rebuild.WaitCaughtUp(t.Context(), adm, map[string]string{"g": rebuild.DefaultTopic, "g.increments": "not-yet"}, 100*time.Millisecond, nil),
+		"both topics empty: nothing to handle")
 }
