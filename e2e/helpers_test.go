@@ -235,3 +235,11 @@ func readModel(t *testing.T, ctx context.Context, name string) *mongo.Collection
 	require.NoError(t, err)
 	return mdb.Collection(coll)
 }
+
+// removeInstance removes an extra instance at the end of a test.
+func removeInstance(t *testing.T, instance string) {
+	t.Helper()
+	if err := stack.RemoveInstance(instance); err != nil {
+		t.Error(err)
+	}
+}

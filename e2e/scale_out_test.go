@@ -26,18 +26,7 @@ func TestScaleOut(t *testing.T) {
 
 	// Same image and environment as the first instance, group included.
 	_, err = stack.run(projectorSpec(extra, svc, projectorImage(svc)))
-	t.Cleanup(func() {
-		r := stack.Resource(extra)
-		if r == nil {
-			return
-		}
-		if err := stack.Pool.Purge(r); err != nil {
-			t.Errorf("remove %s: %v", extra, err)
-		}
-		stack.mu.Lock()
-		delete(stack.resources, extra)
-		stack.mu.Unlock()
-	})
+	t.Cleanup(func() { removeInstance(t, extra) })
 	require.NoError(t, err)
 	require.NoError(t, stack.WaitHealthy(ctx, extra))
 

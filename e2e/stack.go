@@ -431,6 +431,22 @@ func projectorSpec(instance, svc, img string) spec {
 	}
 }
 
+// RemoveInstance removes an extra instance a scenario started.
+func (s *Stack) RemoveInstance(instance string) error {
+	r := s.Resource(instance)
+	if r == nil {
+		return nil
+	}
+	if err := s.Pool.Purge(r); err != nil {
+		return fmt.Errorf("remove %s: %w", instance, err)
+	}
+	s.mu.Lock()
+	delete(s.resources, instance)
+	s.order = slices.DeleteFunc(s.order, func(n string) bool { return n == instance })
+	s.mu.Unlock()
+	return nil
+}
+
 // ReplaceProjector deploys img as projector svc, the way an orchestrator
 // rolls a single instance: the running container gets SIGTERM and up to
 // its stop grace period (40 s, as in docker-compose.yml) to finish, then

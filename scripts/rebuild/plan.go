@@ -76,6 +76,10 @@ func (p Plan) RebuildGroup() string { return p.Service + ".rebuild" + p.Suffix }
 // contributions go through an increments topic to its writer.
 func (p Plan) statistics() bool { return p.Service == "statistics-projector" }
 
+// LiveIncrementsTopic is the live statistics' increments topic (the
+// default).
+func (p Plan) LiveIncrementsTopic() string { return p.Service + ".increments" }
+
 // IncrementsTopic is the rebuild's own increments topic (statistics only).
 func (p Plan) IncrementsTopic() string { return p.RebuildGroup() + ".increments" }
 

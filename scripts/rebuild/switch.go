@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/activityapp/event-processor/scripts/poison"
@@ -15,19 +18,26 @@ import (
 
 // Switched is what Switch did.
 type Switched struct {
-	// Dropped are the collections that served the read models before.
-	Dropped []string
+	// Previous are the collections that served the read models before:
+	// DropStale drops them once readers that resolved before the switch
+	// are done with them.
+	Previous []string
 	// Superseded are the live poison topic's entries the rebuild made
 	// moot (their events were read again by the rebuild).
 	Superseded int
 }
 
 // Switch ends the rebuild p, once the live projector and the rebuild
-// instance have both stopped and the rebuild has caught up (WaitCaughtUp):
-// it points every read model at its new collection, gives the live group
-// the rebuild group's offsets of the outbox topic, drops the collections
-// that served before, and deletes the rebuild's groups and increments
-// topic. Its poison topic is kept: its entries are the events poisoned by
+// instance have both stopped, the rebuild past where the live one stopped
+// (WaitPast): it points every read model at its new collection, gives the
+// live group the rebuild group's offsets of the outbox topic, and deletes
+// the rebuild's groups. The statistics' contributions the rebuild
+// published but did not apply before it stopped are copied to the live
+// increments topic, whose writer applies them to the new collections
+// (each once: the documents' watermarks skip any it applied already), and
+// the rebuild's increments topic is deleted. The collections that served
+// before stay until DropStale: a reader that resolved a read model just
+// before the switch still reads them. Its poison topic is kept: its entries are the events poisoned by
 // the code of now, for bin/poison. The entries of the live poison topic
 // not replayed yet are noted as superseded by the rebuild: their events
 // were read again, so replaying them would apply them twice.
@@ -35,19 +45,30 @@ type Switched struct {
 // The live statistics' increments group keeps its position: whatever
 // contributions it has not applied yet are older than the rebuilt
 // documents' watermarks and are not counted again.
-func Switch(ctx context.Context, db *mongo.Database, adm *kadm.Client, entries *poison.Tool, p Plan) (Switched, error) {
+func Switch(ctx context.Context, db *mongo.Database, cl *kgo.Client, entries *poison.Tool, p Plan) (Switched, error) {
 	var done Switched
+	adm := kadm.NewClient(cl)
 	groups := append(p.LiveGroups(), slicesKeys(p.RebuildGroups())...)
 	if err := requireInactive(ctx, adm, groups...); err != nil {
 		return done, err
 	}
-	for g, topic := range p.RebuildGroups() {
-		n, err := Lag(ctx, adm, g, topic)
-		if err != nil {
-			return done, err
+	want, err := committedOffsets(ctx, adm, p.Group, p.Topic)
+	if err != nil {
+		return done, err
+	}
+	have, err := committedOffsets(ctx, adm, p.RebuildGroup(), p.Topic)
+	if err != nil {
+		return done, err
+	}
+	for part, off := range want {
+		if have[part] < off {
+			return done, fmt.Errorf("rebuild: %s is at offset %d of %s/%d, behind the live group's %d: wait for it first (WaitPast)",
+				p.RebuildGroup(), have[part], p.Topic, part, off)
 		}
-		if n > 0 {
-			return done, fmt.Errorf("rebuild: group %s has %d records of %s still to handle: wait for it first", g, n, topic)
+	}
+	if p.statistics() {
+		if err := drainIncrements(ctx, cl, adm, p); err != nil {
+			return done, err
 		}
 	}
 	// Readers first: from here on a live projector starting at its own,
@@ -76,12 +97,7 @@ func Switch(ctx context.Context, db *mongo.Database, adm *kadm.Client, entries *
 		return done, err
 	}
 	done.Superseded = len(stale)
-	for _, coll := range previous {
-		if err := db.Collection(coll).Drop(ctx); err != nil {
-			return done, fmt.Errorf("rebuild: drop %s: %w", coll, err)
-		}
-		done.Dropped = append(done.Dropped, coll)
-	}
+	done.Previous = previous
 	if _, err := adm.DeleteGroups(ctx, slicesKeys(p.RebuildGroups())...); err != nil {
 		return done, fmt.Errorf("rebuild: delete the rebuild's groups: %w", err)
 	}
@@ -94,3 +110,93 @@ func Switch(ctx context.Context, db *mongo.Database, adm *kadm.Client, entries *
 }
 
 func slicesKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
+
+// staleName matches a read model's own name and its rebuilds' names.
+var staleName = regexp.MustCompile(`^(.+?)(_r[0-9]+)?$`)
+
+// DropStale drops the collections of p's read models that no pointer
+// names: the read model's own name and earlier rebuilds' collections, once
+// it has been rebuilt. It returns what it dropped.
+func DropStale(ctx context.Context, db *mongo.Database, p Plan) ([]string, error) {
+	names, err := db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("rebuild: list collections: %w", err)
+	}
+	var dropped []string
+	for _, model := range p.ReadModels {
+		current, err := readmodel.Resolve(ctx, db, model)
+		if err != nil {
+			return dropped, err
+		}
+		for _, name := range names {
+			m := staleName.FindStringSubmatch(name)
+			if m == nil || m[1] != model || name == current {
+				continue
+			}
+			if err := db.Collection(name).Drop(ctx); err != nil {
+				return dropped, fmt.Errorf("rebuild: drop %s: %w", name, err)
+			}
+			dropped = append(dropped, name)
+		}
+	}
+	return dropped, nil
+}
+
+// drainIncrements copies the rebuild's increments topic from its writer's
+// committed offsets to the end onto the live increments topic, with keys,
+// values and headers: the contributions published but not applied when
+// the rebuild stopped. Each partition is copied in order, so every
+// document's contributions stay in order.
+func drainIncrements(ctx context.Context, cl *kgo.Client, adm *kadm.Client, p Plan) error {
+	topic, group := p.IncrementsTopic(), p.RebuildGroup()+".increments"
+	from, err := committedOffsets(ctx, adm, group, topic)
+	if err != nil {
+		return err
+	}
+	ends, err := adm.ListEndOffsets(ctx, topic)
+	if err != nil {
+		return fmt.Errorf("rebuild: end offsets of %s: %w", topic, err)
+	}
+	consume := map[int32]kgo.Offset{}
+	remaining := map[int32]int64{}
+	ends.Each(func(o kadm.ListedOffset) {
+		start := from[o.Partition]
+		if o.Err == nil && start < o.Offset {
+			consume[o.Partition] = kgo.NewOffset().At(start)
+			remaining[o.Partition] = o.Offset
+		}
+	})
+	if len(consume) == 0 {
+		return nil
+	}
+	reader, err := kgo.NewClient(kgo.SeedBrokers(cl.OptValue(kgo.SeedBrokers).([]string)...),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: consume}))
+	if err != nil {
+		return err
+	}
+	defer reader.Close()
+	for len(remaining) > 0 {
+		fetches := reader.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("rebuild: draining %s: %w", topic, err)
+		}
+		if err := fetches.Err(); err != nil {
+			return fmt.Errorf("rebuild: draining %s: %w", topic, err)
+		}
+		var out []*kgo.Record
+		fetches.EachRecord(func(r *kgo.Record) {
+			end, ok := remaining[r.Partition]
+			if !ok || r.Offset >= end {
+				return
+			}
+			out = append(out, &kgo.Record{Topic: p.LiveIncrementsTopic(), Key: r.Key, Value: r.Value, Headers: r.Headers})
+			if r.Offset+1 >= end {
+				delete(remaining, r.Partition)
+			}
+		})
+		if err := cl.ProduceSync(ctx, out...).FirstErr(); err != nil {
+			return fmt.Errorf("rebuild: copy %d contributions to %s: %w", len(out), p.LiveIncrementsTopic(), err)
+		}
+	}
+	return nil
+}

@@ -88,24 +88,37 @@ func TestSwitch(t *testing.T) {
 	lag, err := rebuild.Lag(ctx, adm, p.RebuildGroup(), rebuild.DefaultTopic)
 	require.NoError(t, err)
 	assert.Positive(t, lag)
-	_, err = rebuild.Switch(ctx, db, adm, entries, p)
-	require.ErrorContains(t, err, "still to handle")
+	commit(p.Group, 0) // the live group stopped at the end
+	_, err = rebuild.Switch(ctx, db, cl, entries, p)
+	require.ErrorContains(t, err, "behind the live group's")
 	name, err := readmodel.Resolve(ctx, db, "users")
 	require.NoError(t, err)
 	assert.Equal(t, "users", name, "nothing switched")
 
 	commit(p.RebuildGroup(), 0)
-	done, err := rebuild.Switch(ctx, db, adm, entries, p)
+	done, err := rebuild.Switch(ctx, db, cl, entries, p)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"users"}, done.Dropped)
+	assert.Equal(t, []string{"users"}, done.Previous)
 	assert.Equal(t, 1, done.Superseded)
+	names, err := db.ListCollectionNames(ctx, bson.D{})
+	require.NoError(t, err)
+	assert.Contains(t, names, "users", "kept until DropStale, for readers that resolved before")
 
 	name, err = readmodel.Resolve(ctx, db, "users")
 	require.NoError(t, err)
 	assert.Equal(t, "users_r1", name)
-	names, err := db.ListCollectionNames(ctx, bson.D{})
+	_, err = db.Collection("users_r0").InsertOne(ctx, bson.D{{Key: "_id", Value: "older rebuild"}})
 	require.NoError(t, err)
-	assert.NotContains(t, names, "users", "the old collection is dropped")
+	_, err = db.Collection("users_archive").InsertOne(ctx, bson.D{{Key: "_id", Value: "not a rebuild's"}})
+	require.NoError(t, err)
+	dropped, err := rebuild.DropStale(ctx, db, p)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"users", "users_r0"}, dropped)
+	names, err = db.ListCollectionNames(ctx, bson.D{})
+	require.NoError(t, err)
+	assert.NotContains(t, names, "users")
+	assert.Contains(t, names, "users_r1")
+	assert.Contains(t, names, "users_archive")
 	liveLag, err := rebuild.Lag(ctx, adm, "user-projector", rebuild.DefaultTopic)
 	require.NoError(t, err)
 	assert.Zero(t, liveLag, "the live group goes on where the rebuild stopped")
@@ -126,12 +139,58 @@ func TestWaitCaughtUpWaitsForMissingTopics(t *testing.T) {
 	adm := kadm.NewClient(cl)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 	defer cancel()
-	err = rebuild.WaitCaughtUp(ctx, adm, map[string]string{"g": rebuild.DefaultTopic, "g.increments": "not-yet"}, 100*time.Millisecond, nil)
+	err = rebuild.WaitCaughtUp(ctx, adm, map[string]string{"g": rebuild.DefaultTopic, "g.increments": "not-yet"}, 0, 100*time.Millisecond, nil)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 
 	resp, err := adm.CreateTopic(t.Context(), 1, 1, nil, "not-yet")
 	require.NoError(t, err)
 	require.NoError(t, resp.Err)
-	require.NoError(t, rebuild.WaitCaughtUp(t.Context(), adm, map[string]string{"g": rebuild.DefaultTopic, "g.increments": "not-yet"}, 100*time.Millisecond, nil),
+	require.NoError(t, rebuild.WaitCaughtUp(t.Context(), adm, map[string]string{"g": rebuild.DefaultTopic, "g.increments": "not-yet"}, 0, 100*time.Millisecond, nil),
 		"both topics empty: nothing to handle")
+}
+
+// The contributions a statistics rebuild published but did not apply go
+// to the live increments topic, in order, with their keys.
+func TestSwitchDrainsStatisticsContributions(t *testing.T) {
+	ctx := t.Context()
+	p, err := rebuild.NewPlan("statistics-projector", time.Now())
+	require.NoError(t, err)
+	p = p.WithSuffix("_r7")
+	c := kafkatest.Start(t, 1, rebuild.DefaultTopic, p.IncrementsTopic(), p.LiveIncrementsTopic())
+	c.Produce(t, rebuild.DefaultTopic, []byte("a"), []byte("{}"), nil)
+	for i := range 3 {
+		c.Produce(t, p.IncrementsTopic(), []byte("daily/1"), []byte{byte('0' + i)}, map[string]string{"correlation_id": "c"})
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Brokers()...))
+	require.NoError(t, err)
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	commitAt := func(group, topic string, offset int64) {
+		t.Helper()
+		offsets := kadm.Offsets{}
+		offsets.AddOffset(topic, 0, offset, -1)
+		resp, err := adm.CommitOffsets(ctx, group, offsets)
+		require.NoError(t, err)
+		require.NoError(t, resp.Error())
+	}
+	commitAt(p.RebuildGroup(), rebuild.DefaultTopic, 1)
+	commitAt(p.Group, rebuild.DefaultTopic, 1)
+	commitAt(p.RebuildGroup()+".increments", p.IncrementsTopic(), 1) // applied the first only
+	entries, err := poison.New(c.Brokers())
+	require.NoError(t, err)
+	defer entries.Close()
+
+	_, err = rebuild.Switch(ctx, mongotest.Database(t), cl, entries, p)
+	require.NoError(t, err)
+	copied := c.Consume(t, p.LiveIncrementsTopic(), 2, 10*time.Second)
+	require.Len(t, copied, 2)
+	for i, r := range copied {
+		assert.Equal(t, []byte("daily/1"), r.Key)
+		assert.Equal(t, []byte{byte('1' + i)}, r.Value, "in order, from the first not applied")
+		require.Len(t, r.Headers, 1)
+		assert.Equal(t, "correlation_id", r.Headers[0].Key)
+	}
+	topics, err := adm.ListTopics(ctx)
+	require.NoError(t, err)
+	assert.False(t, topics.Has(p.IncrementsTopic()), "the rebuild's increments topic is deleted")
 }

@@ -4,8 +4,10 @@
 //
 //	rebuild plan   -service S                 the new rebuild's suffix
 //	rebuild env    -service S -suffix X       the rebuild instance's variables, one per line
-//	rebuild wait   -service S -suffix X       until the rebuild's groups have caught up
-//	rebuild switch -service S -suffix X       point readers at the new collections, hand over the offsets, drop the old
+//	rebuild wait   -service S -suffix X [-max-lag N]   until the rebuild's groups are at most N records behind
+//	rebuild wait-past -service S -suffix X    until the rebuild is past where the (stopped) live group stopped
+//	rebuild switch -service S -suffix X       point readers at the new collections, hand over the offsets
+//	rebuild drop   -service S                 drop the read models' collections no pointer names (after a grace)
 //
 // -brokers defaults to $KAFKA_BROKERS, else the compose stack's
 // localhost:29092; -mongodb to $MONGODB_URI, else mongodb://localhost:27017.
@@ -32,7 +34,7 @@ import (
 	"github.com/activityapp/event-processor/scripts/rebuild"
 )
 
-var errUsage = errors.New("usage: rebuild plan|env|wait|switch -service S [-suffix X] [-brokers B] [-mongodb URI] [-database D] [-timeout T]")
+var errUsage = errors.New("usage: rebuild plan|env|wait|wait-past|switch|drop -service S [-suffix X] [-max-lag N] [-brokers B] [-mongodb URI] [-database D] [-timeout T]")
 
 func main() {
 	if len(os.Args) < 2 {
@@ -58,6 +60,7 @@ func run(ctx context.Context, cmd string, args []string, out, progress io.Writer
 	mongoURI := fs.String("mongodb", getenv("MONGODB_URI", "mongodb://localhost:27017"), "MongoDB URI")
 	database := fs.String("database", getenv("MONGODB_DATABASE", "activity_read_models"), "read-model database")
 	timeout := fs.Duration("timeout", 30*time.Minute, "how long wait may take")
+	maxLag := fs.Int64("max-lag", 0, "wait: records the rebuild may still be behind")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -65,9 +68,18 @@ func run(ctx context.Context, cmd string, args []string, out, progress io.Writer
 	if err != nil {
 		return err
 	}
-	if cmd == "plan" {
+	switch cmd {
+	case "plan":
 		_, err := fmt.Fprintln(out, p.Suffix)
 		return err
+	case "drop":
+		return withDatabase(ctx, *mongoURI, *database, func(db *mongo.Database) error {
+			dropped, err := rebuild.DropStale(ctx, db, p)
+			if err == nil {
+				_, err = fmt.Fprintf(out, "%s: dropped %v\n", p.Service, dropped)
+			}
+			return err
+		})
 	}
 	if *suffix == "" {
 		return fmt.Errorf("%w: -suffix is required", errUsage)
@@ -85,37 +97,47 @@ func run(ctx context.Context, cmd string, args []string, out, progress io.Writer
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
 	switch cmd {
+	case "wait-past":
+		ctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		return rebuild.WaitPast(ctx, adm, p.RebuildGroup(), p.Group, p.Topic, 200*time.Millisecond)
 	case "wait":
 		ctx, cancel := context.WithTimeout(ctx, *timeout)
 		defer cancel()
 		last := time.Time{}
-		return rebuild.WaitCaughtUp(ctx, adm, p.RebuildGroups(), time.Second, func(lag int64) {
-			if time.Since(last) >= 5*time.Second || lag == 0 {
+		return rebuild.WaitCaughtUp(ctx, adm, p.RebuildGroups(), *maxLag, time.Second, func(lag int64) {
+			if time.Since(last) >= 5*time.Second || lag <= *maxLag {
 				last = time.Now()
 				_, _ = fmt.Fprintf(progress, "rebuild %s: %d records to go\n", p.RebuildGroup(), lag) // progress only
 			}
 		})
 	case "switch":
-		mc, err := mongo.Connect(options.Client().ApplyURI(*mongoURI).SetTimeout(30 * time.Second))
-		if err != nil {
-			return err
-		}
-		defer func() { _ = mc.Disconnect(context.Background()) }()
 		entries, err := poison.New(strings.Split(*brokers, ","))
 		if err != nil {
 			return err
 		}
 		defer entries.Close()
-		done, err := rebuild.Switch(ctx, mc.Database(*database), adm, entries, p)
-		if err != nil {
+		return withDatabase(ctx, *mongoURI, *database, func(db *mongo.Database) error {
+			done, err := rebuild.Switch(ctx, db, cl, entries, p)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(out, "%s: read models %s now served by %v (before: %v); %d earlier poison entries superseded\n",
+				p.Service, strings.Join(p.ReadModels, ", "), p.Collections(), done.Previous, done.Superseded)
 			return err
-		}
-		_, err = fmt.Fprintf(out, "%s: read models %s now served by %v; dropped %v; %d earlier poison entries superseded\n",
-			p.Service, strings.Join(p.ReadModels, ", "), p.Collections(), done.Dropped, done.Superseded)
-		return err
+		})
 	default:
 		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
 	}
+}
+
+func withDatabase(ctx context.Context, uri, database string, fn func(*mongo.Database) error) error {
+	mc, err := mongo.Connect(options.Client().ApplyURI(uri).SetTimeout(30 * time.Second))
+	if err != nil {
+		return err
+	}
+	defer func() { _ = mc.Disconnect(context.WithoutCancel(ctx)) }()
+	return fn(mc.Database(database))
 }
 
 func getenv(name, def string) string {
