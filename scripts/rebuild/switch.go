@@ -28,23 +28,24 @@ type Switched struct {
 }
 
 // Switch ends the rebuild p, once the live projector and the rebuild
-// instance have both stopped, the rebuild past where the live one stopped
-// (WaitPast): it points every read model at its new collection, gives the
-// live group the rebuild group's offsets of the outbox topic, and deletes
-// the rebuild's groups. The statistics' contributions the rebuild
-// published but did not apply before it stopped are copied to the live
-// increments topic, whose writer applies them to the new collections
-// (each once: the documents' watermarks skip any it applied already), and
-// the rebuild's increments topic is deleted. The collections that served
-// before stay until DropStale: a reader that resolved a read model just
-// before the switch still reads them. Its poison topic is kept: its entries are the events poisoned by
-// the code of now, for bin/poison. The entries of the live poison topic
-// not replayed yet are noted as superseded by the rebuild: their events
-// were read again, so replaying them would apply them twice.
+// instance have both stopped and the rebuild is past where the live one
+// stopped (WaitPast). It
+//   - copies the statistics' contributions the rebuild published but did
+//     not apply to the live increments topic, whose writer applies them to
+//     the new collections (each once: the documents' watermarks skip any
+//     applied already; whatever the live writer had not applied is older
+//     than the watermarks too);
+//   - points every read model at its new collection;
+//   - gives the live group the rebuild group's offsets of the outbox topic;
+//   - notes the live poison topic's entries not replayed yet as superseded
+//     (the rebuild read their events again: replaying them would apply
+//     them twice);
+//   - deletes the rebuild's groups and increments topic.
 //
-// The live statistics' increments group keeps its position: whatever
-// contributions it has not applied yet are older than the rebuilt
-// documents' watermarks and are not counted again.
+// The rebuild's poison topic stays: its entries are the events the code of
+// now cannot use. The collections that served before stay until
+// DropStale: a reader that resolved a read model just before the switch
+// still reads them.
 func Switch(ctx context.Context, db *mongo.Database, cl *kgo.Client, entries *poison.Tool, p Plan) (Switched, error) {
 	var done Switched
 	adm := kadm.NewClient(cl)
