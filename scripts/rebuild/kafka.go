@@ -8,69 +8,39 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
+
+	"github.com/activityapp/event-processor/scripts/report"
 )
 
 // ErrGroupActive is returned by Switch while a group still has members.
 var ErrGroupActive = errors.New("rebuild: consumer group still has members")
 
-// Lag is how many records of topic group has not committed; a partition
-// without a commit lags by all it holds.
-func Lag(ctx context.Context, adm *kadm.Client, group, topic string) (int64, error) {
-	ends, err := adm.ListEndOffsets(ctx, topic)
+// WaitCaughtUp waits until the groups (group → topic) together are at most
+// maxLag records behind their topics, reporting the total lag every poll
+// through progress (may be nil). Under a steady load the lag of committed
+// offsets is seldom 0: the rebuild waits until it is close, stops the live
+// projector, then waits with WaitPast.
+func WaitCaughtUp(ctx context.Context, brokers []string, groups map[string]string, maxLag int64, poll time.Duration, progress func(lag int64)) error {
+	var consumers []report.Consumer
+	for g, topic := range groups {
+		consumers = append(consumers, report.Consumer{Group: g, Topic: topic})
+	}
+	tracker, err := report.NewTracker(brokers, consumers, nil)
 	if err != nil {
-		return 0, fmt.Errorf("rebuild: end offsets of %s: %w", topic, err)
+		return err
 	}
-	if err := ends.Error(); err != nil {
-		return 0, fmt.Errorf("rebuild: end offsets of %s: %w", topic, err)
-	}
-	starts, err := adm.ListStartOffsets(ctx, topic)
-	if err != nil {
-		return 0, fmt.Errorf("rebuild: start offsets of %s: %w", topic, err)
-	}
-	committed, err := adm.FetchOffsets(ctx, group)
-	if errors.Is(err, kerr.GroupIDNotFound) {
-		// A group that has not committed yet (some brokers say so).
-		committed, err = kadm.OffsetResponses{}, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("rebuild: offsets of group %s: %w", group, err)
-	}
-	var total int64
-	ends.Each(func(o kadm.ListedOffset) {
-		at := int64(0)
-		if s, ok := starts.Lookup(topic, o.Partition); ok {
-			at = s.Offset
-		}
-		if c, ok := committed.Lookup(topic, o.Partition); ok && c.At >= 0 {
-			at = c.At
-		}
-		total += max(o.Offset-at, 0)
-	})
-	return total, nil
-}
-
-// WaitCaughtUp waits until the groups together are at most maxLag records
-// behind their topics, reporting the total lag every poll through progress
-// (may be nil). Under a steady load the lag of committed offsets is seldom
-// 0: the rebuild waits until it is close, stops the live projector, then
-// waits with WaitPast.
-func WaitCaughtUp(ctx context.Context, adm *kadm.Client, groups map[string]string, maxLag int64, poll time.Duration, progress func(lag int64)) error {
+	defer tracker.Close()
 	for {
-		var total int64
-		missing := false
-		for g, topic := range groups {
-			n, err := Lag(ctx, adm, g, topic)
-			if errors.Is(err, kerr.UnknownTopicOrPartition) {
-				// A topic the rebuild instance creates at its start.
-				missing = true
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			total += n
+		s, err := tracker.Sample(ctx)
+		missing := errors.Is(err, kerr.UnknownTopicOrPartition) // a topic the rebuild instance creates at its start
+		if err != nil && !missing {
+			return err
 		}
-		if progress != nil {
+		var total int64
+		for _, p := range s.Consumers {
+			total += p.Lag
+		}
+		if progress != nil && !missing {
 			progress(total)
 		}
 		if total <= maxLag && !missing {

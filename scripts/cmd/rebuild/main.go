@@ -105,7 +105,7 @@ func run(ctx context.Context, cmd string, args []string, out, progress io.Writer
 		ctx, cancel := context.WithTimeout(ctx, *timeout)
 		defer cancel()
 		last := time.Time{}
-		return rebuild.WaitCaughtUp(ctx, adm, p.RebuildGroups(), *maxLag, time.Second, func(lag int64) {
+		return rebuild.WaitCaughtUp(ctx, strings.Split(*brokers, ","), p.RebuildGroups(), *maxLag, time.Second, func(lag int64) {
 			if time.Since(last) >= 5*time.Second || lag <= *maxLag {
 				last = time.Now()
 				_, _ = fmt.Fprintf(progress, "rebuild %s: %d records to go\n", p.RebuildGroup(), lag) // progress only
