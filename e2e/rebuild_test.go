@@ -83,7 +83,7 @@ func TestRebuildUnderLoad(t *testing.T) {
 	assert.Greater(t, reads, 50, "the reader queried throughout")
 	assert.Empty(t, shrank, "a read model never shrank for a reader")
 	for model, coll := range plan.Collections() {
-		got, err := readModelName(ctx, model)
+		got, err := readmodel.Resolve(ctx, mdb, model)
 		require.NoError(t, err)
 		assert.Equal(t, coll, got)
 	}
@@ -137,14 +137,6 @@ func (r *reader) stop() (int, []string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return int(r.reads.Load()), r.shrank
-}
-
-func readModelName(ctx context.Context, model string) (string, error) {
-	var p struct {
-		Collection string `bson:"collection"`
-	}
-	err := mdb.Collection("read_model_pointers").FindOne(ctx, bson.D{{Key: "_id", Value: model}}).Decode(&p)
-	return p.Collection, err
 }
 
 func countDocuments(ctx context.Context, db *mongo.Database, model string) (int64, error) {

@@ -203,6 +203,11 @@ type Replayed struct {
 // projections are idempotent, so that changes nothing.
 func (t *Tool) Replay(ctx context.Context, entries []Entry) ([]Replayed, error) {
 	var done []Replayed
+	if len(entries) > 0 {
+		if err := t.ensureReplayedTopic(ctx); err != nil {
+			return done, err
+		}
+	}
 	for _, e := range entries {
 		if e.From.Topic == "" || e.Service == "" {
 			return done, fmt.Errorf("poison: %s: the entry does not say where it was poisoned from (topic_poisoned, handler_poisoned)", e.ID)
@@ -218,9 +223,6 @@ func (t *Tool) Replay(ctx context.Context, entries []Entry) ([]Replayed, error) 
 		}
 		to := Position{Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset}
 		note, _ := json.Marshal(Replay{At: t.now().UTC(), To: to}) // a struct of plain fields
-		if err := t.ensureReplayedTopic(ctx); err != nil {
-			return done, err
-		}
 		if err := t.cl.ProduceSync(ctx, &kgo.Record{Topic: ReplayedTopic, Key: []byte(e.ID), Value: note}).FirstErr(); err != nil {
 			return done, fmt.Errorf("poison: note the replay of %s (it was replayed to %s): %w", e.ID, to, err)
 		}
