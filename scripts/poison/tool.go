@@ -11,6 +11,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/activityapp/event-processor/scripts/kafkaread"
 )
 
 // Tool reads and replays poison topics on one Kafka cluster.
@@ -131,8 +133,7 @@ func (t *Tool) readAll(ctx context.Context, topics []string, fn func(*kgo.Record
 	if err != nil {
 		return fmt.Errorf("poison: offsets of %v: %w", topics, err)
 	}
-	consume := map[string]map[int32]kgo.Offset{}
-	remaining := map[string]map[int32]int64{} // the end offset of each partition still to read
+	ranges := kafkaread.Ranges{}
 	var errs []error
 	ends.Each(func(o kadm.ListedOffset) {
 		if o.Err != nil {
@@ -141,52 +142,15 @@ func (t *Tool) readAll(ctx context.Context, topics []string, fn func(*kgo.Record
 			}
 			return
 		}
-		start, ok := starts.Lookup(o.Topic, o.Partition)
-		if !ok || start.Err != nil || start.Offset >= o.Offset {
-			return
+		if start, ok := starts.Lookup(o.Topic, o.Partition); ok && start.Err == nil {
+			ranges.Add(o.Topic, o.Partition, start.Offset, o.Offset)
 		}
-		if consume[o.Topic] == nil {
-			consume[o.Topic], remaining[o.Topic] = map[int32]kgo.Offset{}, map[int32]int64{}
-		}
-		consume[o.Topic][o.Partition] = kgo.NewOffset().At(start.Offset)
-		remaining[o.Topic][o.Partition] = o.Offset
 	})
 	if len(errs) > 0 {
 		return fmt.Errorf("poison: %w", errors.Join(errs...))
 	}
-	if len(consume) == 0 {
-		return nil
-	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(t.brokers...), kgo.ConsumePartitions(consume))
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	for len(remaining) > 0 {
-		fetches := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("poison: reading %v: %w", topics, err)
-		}
-		var ferr error
-		fetches.EachError(func(topic string, p int32, err error) {
-			ferr = errors.Join(ferr, fmt.Errorf("%s/%d: %w", topic, p, err))
-		})
-		if ferr != nil {
-			return fmt.Errorf("poison: %w", ferr)
-		}
-		fetches.EachRecord(func(r *kgo.Record) {
-			end, ok := remaining[r.Topic][r.Partition]
-			if !ok || r.Offset >= end {
-				return
-			}
-			fn(r)
-			if r.Offset+1 >= end {
-				delete(remaining[r.Topic], r.Partition)
-				if len(remaining[r.Topic]) == 0 {
-					delete(remaining, r.Topic)
-				}
-			}
-		})
+	if err := kafkaread.Read(ctx, t.brokers, ranges, fn); err != nil {
+		return fmt.Errorf("poison: reading %v: %w", topics, err)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"github.com/activityapp/event-processor/scripts/kafkaread"
 	"github.com/activityapp/event-processor/scripts/poison"
 	"github.com/activityapp/event-processor/shared/readmodel"
 )
@@ -158,46 +159,24 @@ func drainIncrements(ctx context.Context, cl *kgo.Client, adm *kadm.Client, p Pl
 	if err != nil {
 		return fmt.Errorf("rebuild: end offsets of %s: %w", topic, err)
 	}
-	consume := map[int32]kgo.Offset{}
-	remaining := map[int32]int64{}
+	ranges := kafkaread.Ranges{}
 	ends.Each(func(o kadm.ListedOffset) {
-		start := from[o.Partition]
-		if o.Err == nil && start < o.Offset {
-			consume[o.Partition] = kgo.NewOffset().At(start)
-			remaining[o.Partition] = o.Offset
+		if o.Err == nil {
+			ranges.Add(topic, o.Partition, from[o.Partition], o.Offset)
 		}
 	})
-	if len(consume) == 0 {
+	var pending []*kgo.Record
+	err = kafkaread.Read(ctx, cl.OptValue(kgo.SeedBrokers).([]string), ranges, func(r *kgo.Record) {
+		pending = append(pending, &kgo.Record{Topic: p.LiveIncrementsTopic(), Key: r.Key, Value: r.Value, Headers: r.Headers})
+	})
+	if err != nil {
+		return fmt.Errorf("rebuild: draining %s: %w", topic, err)
+	}
+	if len(pending) == 0 {
 		return nil
 	}
-	reader, err := kgo.NewClient(kgo.SeedBrokers(cl.OptValue(kgo.SeedBrokers).([]string)...),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: consume}))
-	if err != nil {
-		return err
-	}
-	defer reader.Close()
-	for len(remaining) > 0 {
-		fetches := reader.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("rebuild: draining %s: %w", topic, err)
-		}
-		if err := fetches.Err(); err != nil {
-			return fmt.Errorf("rebuild: draining %s: %w", topic, err)
-		}
-		var out []*kgo.Record
-		fetches.EachRecord(func(r *kgo.Record) {
-			end, ok := remaining[r.Partition]
-			if !ok || r.Offset >= end {
-				return
-			}
-			out = append(out, &kgo.Record{Topic: p.LiveIncrementsTopic(), Key: r.Key, Value: r.Value, Headers: r.Headers})
-			if r.Offset+1 >= end {
-				delete(remaining, r.Partition)
-			}
-		})
-		if err := cl.ProduceSync(ctx, out...).FirstErr(); err != nil {
-			return fmt.Errorf("rebuild: copy %d contributions to %s: %w", len(out), p.LiveIncrementsTopic(), err)
-		}
+	if err := cl.ProduceSync(ctx, pending...).FirstErr(); err != nil {
+		return fmt.Errorf("rebuild: copy %d contributions to %s: %w", len(pending), p.LiveIncrementsTopic(), err)
 	}
 	return nil
 }
