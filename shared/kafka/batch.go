@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -148,7 +149,12 @@ func (c BatchSubscriberConfig) saramaConfig() *sarama.Config {
 type Batch struct {
 	Topic     string
 	Partition int32
-	Records   []Record
+	// Claim identifies the partition claim that read the batch: every
+	// claim (a start, or the partition coming back after a rebalance) has
+	// its own, so a handler that keeps state per partition knows when to
+	// load it again. Zero for a batch made by NewBatchMessage.
+	Claim   uint64
+	Records []Record
 }
 
 // FirstOffset is the offset of the batch's first record, -1 for no records.
@@ -397,6 +403,9 @@ func (s *BatchSubscriber) Close() error {
 	return nil
 }
 
+// claims numbers the partition claims of the process (Batch.Claim).
+var claims atomic.Uint64
+
 // batchHandler is the sarama.ConsumerGroupHandler of one subscription.
 // sarama runs ConsumeClaim in a goroutine per claimed partition.
 type batchHandler struct {
@@ -431,6 +440,7 @@ func (h *batchHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sara
 	h.logger.Debug("Partition claimed", logFields)
 	defer h.logger.Debug("Partition claim ended", logFields)
 
+	claimID := claims.Add(1)
 	lag := newClaimLag(h.lag, claim)
 	stopLag := lag.measureEvery(ctx, lagInterval)
 	defer stopLag()
@@ -441,7 +451,7 @@ func (h *batchHandler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sara
 			return nil
 		}
 		lag.positionAtLeast(msgs[0].Offset)
-		batch := Batch{Topic: claim.Topic(), Partition: claim.Partition(), Records: make([]Record, len(msgs))}
+		batch := Batch{Topic: claim.Topic(), Partition: claim.Partition(), Claim: claimID, Records: make([]Record, len(msgs))}
 		for i, m := range msgs {
 			batch.Records[i] = recordFromConsumerMessage(m)
 		}

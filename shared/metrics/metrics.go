@@ -27,6 +27,12 @@ const (
 	MessagesSkipped = Namespace + "_messages_skipped_total"
 	// MessagesPoisoned counts records sent to the poison topic, by handler.
 	MessagesPoisoned = Namespace + "_messages_poisoned_total"
+	// MessagesParked counts records parked behind a poisoned record of
+	// their sequence (sent to the poison topic to wait for it), by handler.
+	MessagesParked = Namespace + "_messages_parked_total"
+	// SequencesReleased counts blocked sequences released by a replay, by
+	// handler.
+	SequencesReleased = Namespace + "_sequences_released_total"
 	// MessagesRetried counts failed attempts that are retried, by handler
 	// and kind (transient, panic, poison_publish).
 	MessagesRetried = Namespace + "_messages_retried_total"

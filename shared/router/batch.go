@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -45,6 +46,10 @@ type BatchHandler[T any] struct {
 	Subscriber message.Subscriber
 	Decode     func(kafka.Record) Decoded[T]
 	Handle     func(ctx context.Context, values []T) error
+	// Sequenced parks the later records of a poisoned record's sequence
+	// (its key) behind it until it is replayed (see Block). It needs the
+	// router's Config.Blocks; without them records are never parked.
+	Sequenced bool
 }
 
 // Handler is a handler the router runs (a BatchHandler of any type).
@@ -60,6 +65,10 @@ func (h BatchHandler[T]) addTo(r *Router) error {
 	// an increase over them sees the first record counted.
 	r.metrics.processed.WithLabelValues(h.Name)
 	r.metrics.poisoned.WithLabelValues(h.Name)
+	if h.Sequenced && r.seq != nil {
+		r.metrics.parked.WithLabelValues(h.Name)
+		r.metrics.released.WithLabelValues(h.Name)
+	}
 	r.router.AddConsumerHandler(h.Name, h.Topic, h.Subscriber, func(msg *message.Message) error {
 		return h.process(r, msg)
 	})
@@ -83,7 +92,20 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 		slog.Int64("first_offset", batch.FirstOffset()), slog.Int64("last_offset", batch.LastOffset()))
 	r.metrics.batchRecords.WithLabelValues(h.Name).Observe(float64(len(batch.Records)))
 
-	var items []item[T]
+	var seq *partitionBlocks
+	if h.Sequenced && r.seq != nil {
+		err := r.attempt(ctx, h.Name, handling, func(ctx context.Context) (err error) {
+			seq, err = r.seq.partition(ctx, h.Name, batch)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+
+	// items are handled together; held, the records of blocked sequences,
+	// one at a time after them, in order.
+	var items, held []item[T]
 	for _, rec := range batch.Records {
 		if f := rec.Headers[ReplayForKey]; f != "" && (f != r.cfg.Service || r.cfg.SkipReplays) {
 			reason := SkipReplayForOther
@@ -93,23 +115,38 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 			r.metrics.skipped.WithLabelValues(h.Name, reason).Inc()
 			continue
 		}
-		d := h.decode(rec)
+		it := item[T]{rec: rec, dec: h.decode(rec)}
 		switch {
-		case d.Err != nil:
-			if err := r.poisonRecord(ctx, h.Name, rec, d.CorrelationID, d.EventID, d.EventType, d.Err); err != nil {
+		case seq.blocked(rec) != nil:
+			held = append(held, it)
+		case it.dec.Err != nil:
+			if err := h.poison(ctx, r, seq, it, it.dec.Err); err != nil {
 				return err
 			}
-		case d.Skip != "":
-			r.metrics.skipped.WithLabelValues(h.Name, d.Skip).Inc()
-			r.logger.DebugContext(ctx, "record skipped", slog.String("reason", d.Skip), slog.Int64("offset", rec.Offset))
+		case it.dec.Skip != "":
+			h.skip(ctx, r, it)
 		default:
-			items = append(items, item[T]{rec: rec, dec: d})
+			items = append(items, it)
 		}
 	}
+	if err := h.handleTogether(ctx, r, seq, items); err != nil {
+		return err
+	}
+	for _, it := range held {
+		if err := h.handleHeld(ctx, r, seq, it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// handleTogether hands items to Handle in one call. When that fails
+// permanently, it handles them one by one, so that only the ones that fail
+// on their own are poisoned.
+func (h BatchHandler[T]) handleTogether(ctx context.Context, r *Router, seq *partitionBlocks, items []item[T]) error {
 	if len(items) == 0 {
 		return nil
 	}
-
 	err := r.attempt(ctx, h.Name, handling, func(ctx context.Context) error { return h.Handle(ctx, values(items)) })
 	if err == nil {
 		r.metrics.processed.WithLabelValues(h.Name).Add(float64(len(items)))
@@ -122,28 +159,120 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 	if len(items) == 1 {
 		// The value has been tried alone already: trying it again would
 		// only repeat the failure (and a panic PanicAttempts more times).
-		it := items[0]
-		return r.poisonRecord(ctx, h.Name, it.rec, it.dec.CorrelationID, it.dec.EventID, it.dec.EventType, err)
+		return h.poison(ctx, r, seq, items[0], err)
 	}
 	r.logger.WarnContext(ctx, "batch failed permanently; handling its records one by one to find the bad ones",
 		slog.Int("records", len(items)), slog.String("error", firstLine(err)))
 	for _, it := range items {
-		err := r.attempt(eventContext(ctx, it.dec), h.Name, handling, func(ctx context.Context) error {
-			return h.Handle(ctx, []T{it.dec.Value})
-		})
-		switch {
-		case err == nil:
-			r.metrics.processed.WithLabelValues(h.Name).Inc()
-			logHandled(ctx, r.logger, it)
-		case fault.IsPermanent(err):
-			if err := r.poisonRecord(ctx, h.Name, it.rec, it.dec.CorrelationID, it.dec.EventID, it.dec.EventType, err); err != nil {
-				return err
-			}
-		default:
+		// A record poisoned here blocks its sequence: the later records
+		// of it are parked.
+		if seq.blocked(it.rec) != nil {
+			err = h.handleHeld(ctx, r, seq, it)
+		} else {
+			_, err = h.handleAlone(ctx, r, seq, it)
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// handleAlone handles one record: poisoned if it failed to decode or fails
+// permanently, skipped if its decoding says so. It reports whether Handle
+// applied it.
+func (h BatchHandler[T]) handleAlone(ctx context.Context, r *Router, seq *partitionBlocks, it item[T]) (applied bool, err error) {
+	switch {
+	case it.dec.Err != nil:
+		return false, h.poison(ctx, r, seq, it, it.dec.Err)
+	case it.dec.Skip != "":
+		h.skip(ctx, r, it)
+		return false, nil
+	}
+	err = r.attempt(eventContext(ctx, it.dec), h.Name, handling, func(ctx context.Context) error {
+		return h.Handle(ctx, []T{it.dec.Value})
+	})
+	switch {
+	case err == nil:
+		r.metrics.processed.WithLabelValues(h.Name).Inc()
+		logHandled(ctx, r.logger, it)
+		return true, nil
+	case fault.IsPermanent(err):
+		return false, h.poison(ctx, r, seq, it, err)
+	default:
+		return false, err
+	}
+}
+
+// handleHeld handles a record of a blocked sequence. The sequence's next
+// record, replayed, is applied (and releases the sequence if it is the
+// last); a record already parked and delivered again is skipped; anything
+// else is parked behind the sequence's head, except the replay of a record
+// from before the block, which is applied (it is idempotent).
+func (h BatchHandler[T]) handleHeld(ctx context.Context, r *Router, seq *partitionBlocks, it item[T]) error {
+	b := seq.blocked(it.rec)
+	if b == nil {
+		// Released by an earlier record of this batch.
+		_, err := h.handleAlone(ctx, r, seq, it)
+		return err
+	}
+	if it.dec.Skip != "" {
+		h.skip(ctx, r, it)
+		return nil
+	}
+	o := origin(it.rec)
+	replayed := it.rec.Headers[ReplayOfKey] != ""
+	parked := slices.Contains(b.Parked, o)
+	switch {
+	case replayed && o == b.head():
+		applied, err := h.handleAlone(ctx, r, seq, it)
+		if err != nil || !applied {
+			return err // poisoned again: the sequence stays blocked behind it
+		}
+		var released bool
+		err = r.attempt(ctx, h.Name, handling, func(ctx context.Context) (err error) {
+			released, err = r.seq.advance(ctx, seq, b)
+			return err
+		})
+		if err == nil && released {
+			r.metrics.released.WithLabelValues(h.Name).Inc()
+			r.logger.InfoContext(eventContext(ctx, it.dec), "blocked sequence released", slog.String("key", b.Key))
+		}
+		return err
+	case replayed && !parked:
+		_, err := h.handleAlone(ctx, r, seq, it)
+		return err
+	case !replayed && parked:
+		r.metrics.skipped.WithLabelValues(h.Name, SkipAlreadyParked).Inc()
+		return nil
+	}
+	if err := r.parkRecord(ctx, h.Name, it.rec, it.dec.CorrelationID, it.dec.EventID, it.dec.EventType, b.head()); err != nil {
+		return err
+	}
+	if parked {
+		return nil // a replay that came before its turn: it stays where it was
+	}
+	return r.attempt(ctx, h.Name, handling, func(ctx context.Context) error { return r.seq.park(ctx, b, it.rec) })
+}
+
+// poison sends it to the poison queue for reason and, in a sequenced
+// handler, blocks its sequence behind it (unless it is blocked already).
+func (h BatchHandler[T]) poison(ctx context.Context, r *Router, seq *partitionBlocks, it item[T], reason error) error {
+	if err := r.poisonRecord(ctx, h.Name, it.rec, it.dec.CorrelationID, it.dec.EventID, it.dec.EventType, reason); err != nil {
+		return err
+	}
+	if seq == nil || it.rec.Key == nil || seq.blocked(it.rec) != nil {
+		return nil
+	}
+	return r.attempt(ctx, h.Name, handling, func(ctx context.Context) error {
+		_, err := r.seq.block(ctx, seq, h.Name, it.rec)
+		return err
+	})
+}
+
+func (h BatchHandler[T]) skip(ctx context.Context, r *Router, it item[T]) {
+	r.metrics.skipped.WithLabelValues(h.Name, it.dec.Skip).Inc()
+	r.logger.DebugContext(ctx, "record skipped", slog.String("reason", it.dec.Skip), slog.Int64("offset", it.rec.Offset))
 }
 
 // decode runs Decode, turning a panic into a reason to poison the record.

@@ -234,6 +234,12 @@ type projectorSetup struct {
 	poison         func(message.Publisher) message.Publisher
 	handlerTimeout time.Duration
 	skipReplays    bool
+	blocks         router.BlockStore
+}
+
+// withBlocks turns sequencing on, keeping the blocks in store.
+func withBlocks(store router.BlockStore) projectorOption {
+	return func(s *projectorSetup) { s.blocks = store }
 }
 
 // withSkipReplays makes the router a rebuild's (Config.SkipReplays).
@@ -280,6 +286,7 @@ func startProjector(t *testing.T, c *kafkatest.Cluster, logs *syncBuffer, cfg ka
 		RetryMaxInterval:     50 * time.Millisecond,
 		PanicAttempts:        panicAttempts,
 		CloseTimeout:         5 * time.Second,
+		Blocks:               setup.blocks,
 	}, setup.poison(pub), logger, p.counters)
 	require.NoError(t, err)
 	dec, err := debezium.NewDecoder(debezium.DecoderConfig{})
@@ -1019,4 +1026,55 @@ func TestRebuildSkipsEveryReplay(t *testing.T) {
 
 	assert.Equal(t, []string{plain}, eventIDs(j.events()))
 	assert.EqualValues(t, 1, p.count(metrics.MessagesSkipped, "reason", router.SkipReplayInRebuild))
+}
+
+// TestParkedAcrossRestart: over Kafka, a projector parks an aggregate's
+// events behind a poisoned one; the next projector of the group, claiming
+// the partition anew, parks the aggregate's next event too, and applies
+// the rest.
+func TestParkedAcrossRestart(t *testing.T) {
+	t.Parallel()
+	c := kafkatest.Start(t, 1, outboxTopic, poisonTopic)
+	logs := &syncBuffer{}
+	dumpLogsOnFailure(t, logs)
+	store := router.NewMemoryBlocks()
+	a, b := "agg-a", "agg-b"
+	bad, second, third, other := uuidN(13, 1), uuidN(13, 2), uuidN(13, 3), uuidN(13, 4)
+	c.Produce(t, outboxTopic, []byte(a), outboxRecord(t, bad, a, "c1"), nil)
+	c.Produce(t, outboxTopic, []byte(a), outboxRecord(t, second, a, "c2"), nil)
+
+	rejectBad := func(j *journal) func(*router.Router) handleFunc {
+		return func(*router.Router) handleFunc {
+			return func(_ context.Context, events []outbox.Event) error {
+				if slices.Contains(eventIDs(events), bad) {
+					return fault.Permanentf("invalid event %s", bad)
+				}
+				j.record(events)
+				return nil
+			}
+		}
+	}
+	cfg := kafka.BatchSubscriberConfig{ConsumerGroup: service, MaxEvents: 10}
+	p := startProjector(t, c, logs, cfg, rejectBad(newJournal()), withBlocks(store))
+	entries := c.Consume(t, poisonTopic, 2, wait)
+	assertCommitted(t, c, service, map[int32]int64{0: 2})
+	p.stop()
+	assert.Equal(t, outboxTopic+"/0/0", headers(entries[1])[router.ParkedBehindKey])
+
+	c.Produce(t, outboxTopic, []byte(a), outboxRecord(t, third, a, "c3"), nil)
+	c.Produce(t, outboxTopic, []byte(b), outboxRecord(t, other, b, "c4"), nil)
+	j := newJournal()
+	p = startProjector(t, c, logs, cfg, rejectBad(j), withBlocks(store))
+	j.waitUntil(t, "the other aggregate's event", func() bool { return len(j.events()) >= 1 })
+	entries = c.Consume(t, poisonTopic, 3, wait)
+	p.stop()
+
+	assert.Equal(t, []string{other}, eventIDs(j.events()))
+	require.Len(t, entries, 3)
+	assert.Equal(t, third, headers(entries[2])[router.EventIDKey])
+	assert.Equal(t, outboxTopic+"/0/0", headers(entries[2])[router.ParkedBehindKey])
+	blocks, err := store.Blocks(t.Context(), handlerName, outboxTopic, 0)
+	require.NoError(t, err)
+	require.Len(t, blocks, 1)
+	assert.Equal(t, []string{outboxTopic + "/0/0", outboxTopic + "/0/1", outboxTopic + "/0/2"}, blocks[0].Parked)
 }

@@ -14,7 +14,8 @@ import (
 // record, and handle gets the batch's events in offset order, each with
 // its Position. Records that carry no event (tombstones, heartbeats,
 // updates and deletes of outbox rows, truncates) are acknowledged and
-// counted.
+// counted. It is sequenced: a poisoned event's later events of the same
+// aggregate (the record key) wait behind it.
 func Outbox(name, topic string, sub message.Subscriber, dec *debezium.Decoder, handle func(context.Context, []outbox.Event) error) BatchHandler[outbox.Event] {
 	return BatchHandler[outbox.Event]{
 		Name:       name,
@@ -33,6 +34,7 @@ func Outbox(name, topic string, sub message.Subscriber, dec *debezium.Decoder, h
 			ev.ReplayOf = rec.Headers[ReplayOfKey]
 			return Decoded[outbox.Event]{Value: ev, CorrelationID: ev.Metadata.CorrelationID, EventID: ev.EventID, EventType: ev.EventType}
 		},
-		Handle: handle,
+		Handle:    handle,
+		Sequenced: true,
 	}
 }

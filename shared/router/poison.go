@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -33,15 +34,48 @@ func (r *Router) poisonRecord(ctx context.Context, handler string, rec kafka.Rec
 	default:
 	}
 	msg := PoisonMessage(handler, rec, correlationID, eventID, eventType, reason)
+	if err := r.publishPoison(ctx, handler, rec, msg); err != nil {
+		return err
+	}
+	r.metrics.poisoned.WithLabelValues(handler).Inc()
+	r.logger.ErrorContext(ctx, "record sent to poison queue", slog.String("poison_topic", r.cfg.PoisonTopic),
+		slog.String("event_id", eventID), slog.String("event_type", eventType), slog.String("reason", firstLine(reason)))
+	return nil
+}
+
+// parkRecord publishes rec to the poison topic as poisonRecord does, as
+// parked behind the record whose origin is head (ParkedBehindKey): rec
+// itself is fine, but its sequence is blocked.
+func (r *Router) parkRecord(ctx context.Context, handler string, rec kafka.Record, correlationID, eventID, eventType, head string) error {
+	reason := fmt.Errorf("%w: parked behind %s", ErrParked, head)
+	msg := PoisonMessage(handler, rec, correlationID, eventID, eventType, reason)
+	msg.Metadata.Set(ParkedBehindKey, head)
+	if err := r.publishPoison(ctx, handler, rec, msg); err != nil {
+		return err
+	}
+	r.metrics.parked.WithLabelValues(handler).Inc()
+	r.logger.WarnContext(logging.WithAttrs(ctx, slog.String("correlation_id", correlationID), slog.Int64("offset", rec.Offset)),
+		"record parked behind a poisoned record of its sequence", slog.String("poison_topic", r.cfg.PoisonTopic),
+		slog.String("event_id", eventID), slog.String("event_type", eventType), slog.String("parked_behind", head))
+	return nil
+}
+
+// ErrParked starts the reason of every parked record.
+var ErrParked = errors.New("an earlier record of its sequence is poisoned")
+
+// publishPoison publishes msg, rec's poison entry, retrying with backoff.
+func (r *Router) publishPoison(ctx context.Context, handler string, rec kafka.Record, msg *message.Message) error {
+	select {
+	case <-r.closing:
+		return fmt.Errorf("%w (record %d)", ErrShuttingDown, rec.Offset)
+	default:
+	}
 	err := r.attempt(ctx, handler, poisoning, func(ctx context.Context) error {
 		return kafka.PublishContext(ctx, r.poison, r.cfg.PoisonTopic, msg)
 	})
 	if err != nil {
 		return fmt.Errorf("router: poisoning record %d: %w", rec.Offset, err)
 	}
-	r.metrics.poisoned.WithLabelValues(handler).Inc()
-	r.logger.ErrorContext(ctx, "record sent to poison queue", slog.String("poison_topic", r.cfg.PoisonTopic),
-		slog.String("event_id", eventID), slog.String("event_type", eventType), slog.String("reason", firstLine(reason)))
 	return nil
 }
 

@@ -42,6 +42,9 @@ type Config struct {
 	PanicAttempts int
 	// CloseTimeout is how long Close waits for in-flight batches.
 	CloseTimeout time.Duration
+	// Blocks keeps the blocked sequences of the Sequenced handlers; nil
+	// turns sequencing off (a poisoned record then blocks nothing).
+	Blocks BlockStore
 }
 
 func (c *Config) setDefaults() {
@@ -83,6 +86,8 @@ type Router struct {
 	poison  message.Publisher
 	logger  *slog.Logger
 	metrics routerMetrics
+	// seq is nil when sequencing is off.
+	seq *sequencer
 
 	closing     chan struct{}
 	closingOnce sync.Once
@@ -117,7 +122,12 @@ func New(cfg Config, poison message.Publisher, logger *slog.Logger, reg promethe
 			return nil, fmt.Errorf("router: %w", err)
 		}
 	}
+	var seq *sequencer
+	if cfg.Blocks != nil {
+		seq = newSequencer(cfg.Blocks)
+	}
 	return &Router{
+		seq:     seq,
 		router:  wr,
 		cfg:     cfg,
 		poison:  poison,

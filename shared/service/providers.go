@@ -36,6 +36,7 @@ var ProviderSet = wire.NewSet(
 	wire.Bind(new(prometheus.Gatherer), new(*prometheus.Registry)),
 	NewDatabase,
 	NewNamer,
+	NewBlockStore,
 	NewSubscriber,
 	NewPoisonPublisher,
 	NewPublisher,
@@ -65,6 +66,13 @@ func NewDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (*
 // plus READ_MODEL_REBUILD_SUFFIX.
 func NewNamer(cfg config.Config) readmodel.Namer {
 	return readmodel.Namer{RebuildSuffix: cfg.Mongo.RebuildSuffix}
+}
+
+// NewBlockStore keeps the service's blocked sequences (the events parked
+// behind a poisoned one of their aggregate) in its database, beside its
+// read models.
+func NewBlockStore(cfg config.Config, db *mongo.Database, namer readmodel.Namer) router.BlockStore {
+	return readmodel.NewBlocks(db, namer, cfg.Service)
 }
 
 // NewSubscriber is the service's consumer-group subscriber of the outbox
@@ -163,7 +171,7 @@ func NewDecoder() (*debezium.Decoder, error) {
 }
 
 // NewRouter builds the router from the processing settings.
-func NewRouter(cfg config.Config, poison PoisonPublisher, logger *slog.Logger, reg prometheus.Registerer) (*router.Router, error) {
+func NewRouter(cfg config.Config, poison PoisonPublisher, blocks router.BlockStore, logger *slog.Logger, reg prometheus.Registerer) (*router.Router, error) {
 	return router.New(router.Config{
 		Service:              cfg.Service,
 		SkipReplays:          cfg.Mongo.RebuildSuffix != "",
@@ -173,5 +181,6 @@ func NewRouter(cfg config.Config, poison PoisonPublisher, logger *slog.Logger, r
 		RetryMaxInterval:     cfg.Processing.RetryMaxInterval,
 		PanicAttempts:        cfg.Processing.PanicAttempts,
 		CloseTimeout:         cfg.Processing.CloseTimeout,
+		Blocks:               blocks,
 	}, poison, logger, reg)
 }

@@ -24,31 +24,43 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*servi
 	if err != nil {
 		return nil, nil, err
 	}
+	database, cleanup2, err := service.NewDatabase(ctx, cfg, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	namer := service.NewNamer(cfg)
+	blockStore := service.NewBlockStore(cfg, database, namer)
 	registry := metrics.NewRegistry()
-	router, err := service.NewRouter(cfg, poisonPublisher, logger, registry)
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	batchSubscriber, cleanup2, err := service.NewSubscriber(cfg, logger, registry)
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	decoder, err := service.NewDecoder()
+	router, err := service.NewRouter(cfg, poisonPublisher, blockStore, logger, registry)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	publisher, cleanup3, err := service.NewPublisher(ctx, cfg, logger, registry)
+	batchSubscriber, cleanup3, err := service.NewSubscriber(cfg, logger, registry)
 	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	decoder, err := service.NewDecoder()
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	publisher, cleanup4, err := service.NewPublisher(ctx, cfg, logger, registry)
+	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	adaptersConfig, err := adapters.LoadConfig(cfg, env)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -58,19 +70,13 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*servi
 	fanout := app.NewFanout(contributionPublisher)
 	batchHandler, err := service.NewOutboxHandler(cfg, batchSubscriber, decoder, fanout, logger, registry)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	incrementsSubscriber, cleanup4, err := adapters.NewIncrementsSubscriber(ctx, cfg, adaptersConfig, logger, registry)
-	if err != nil {
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	database, cleanup5, err := service.NewDatabase(ctx, cfg, logger)
+	incrementsSubscriber, cleanup5, err := adapters.NewIncrementsSubscriber(ctx, cfg, adaptersConfig, logger, registry)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -78,7 +84,6 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*servi
 		cleanup()
 		return nil, nil, err
 	}
-	namer := service.NewNamer(cfg)
 	statisticsMongo, err := adapters.NewStatisticsMongo(ctx, database, namer, registry)
 	if err != nil {
 		cleanup5()

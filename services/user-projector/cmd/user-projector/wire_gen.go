@@ -23,30 +23,33 @@ func initRunner(ctx context.Context, cfg config.Config, env *config.Env) (*servi
 	if err != nil {
 		return nil, nil, err
 	}
-	registry := metrics.NewRegistry()
-	router, err := service.NewRouter(cfg, poisonPublisher, logger, registry)
+	database, cleanup2, err := service.NewDatabase(ctx, cfg, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	batchSubscriber, cleanup2, err := service.NewSubscriber(cfg, logger, registry)
+	namer := service.NewNamer(cfg)
+	blockStore := service.NewBlockStore(cfg, database, namer)
+	registry := metrics.NewRegistry()
+	router, err := service.NewRouter(cfg, poisonPublisher, blockStore, logger, registry)
 	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	batchSubscriber, cleanup3, err := service.NewSubscriber(cfg, logger, registry)
+	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	decoder, err := service.NewDecoder()
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	database, cleanup3, err := service.NewDatabase(ctx, cfg, logger)
-	if err != nil {
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	namer := service.NewNamer(cfg)
 	repository, err := adapters.NewUsersMongoRepository(ctx, database, namer, registry)
 	if err != nil {
 		cleanup3()
