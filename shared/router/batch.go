@@ -94,12 +94,14 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 
 	var seq *partitionBlocks
 	if h.Sequenced && r.seq != nil {
-		err := r.attempt(ctx, h.Name, handling, func(ctx context.Context) (err error) {
-			seq, err = r.seq.partition(ctx, h.Name, batch)
-			return err
-		})
-		if err != nil {
-			return err
+		if seq = r.seq.cached(h.Name, batch); seq == nil {
+			err := r.attempt(ctx, h.Name, handling, func(ctx context.Context) (err error) {
+				seq, err = r.seq.load(ctx, h.Name, batch)
+				return err
+			})
+			if err != nil {
+				return err
+			}
 		}
 	}
 

@@ -96,19 +96,31 @@ func benchBatch(b *testing.B, size int) kafka.Batch {
 func BenchmarkConsumerPath(b *testing.B) {
 	for _, size := range []int{1, 10, 100, 500} {
 		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
-			benchmarkConsumerPath(b, size)
+			benchmarkConsumerPath(b, size, nil)
 		})
 	}
 }
 
-func benchmarkConsumerPath(b *testing.B, size int) {
+// BenchmarkSequencedConsumerPath is BenchmarkConsumerPath with sequencing
+// on (blocks in memory) and nothing poisoned: the price of the sequenced
+// poison queue while it parks nothing. The blocks are loaded once, at the
+// first batch (a partition's claim); the store is not touched again.
+func BenchmarkSequencedConsumerPath(b *testing.B) {
+	for _, size := range []int{1, 10, 100, 500} {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			benchmarkConsumerPath(b, size, router.NewMemoryBlocks())
+		})
+	}
+}
+
+func benchmarkConsumerPath(b *testing.B, size int, blocks router.BlockStore) {
 	batch := benchBatch(b, size)
 
 	// Info is the services' default level: debug lines are not formatted.
 	logger := logging.New(io.Discard, slog.LevelInfo, service)
 	counters := prometheus.NewRegistry()
 	poison := &countingPublisher{}
-	r, err := router.New(router.Config{Service: "bench", PoisonTopic: poisonTopic, CloseTimeout: 5 * time.Second}, poison, logger, counters)
+	r, err := router.New(router.Config{Service: "bench", PoisonTopic: poisonTopic, CloseTimeout: 5 * time.Second, Blocks: blocks}, poison, logger, counters)
 	require.NoError(b, err)
 	dec, err := debezium.NewDecoder(debezium.DecoderConfig{})
 	require.NoError(b, err)

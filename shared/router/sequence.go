@@ -100,29 +100,32 @@ func newSequencer(store BlockStore) *sequencer {
 	return &sequencer{store: store, now: time.Now, parts: map[partitionKey]*partitionBlocks{}}
 }
 
-// partition returns the blocks of batch's partition, loading them when the
-// batch comes from a claim it has not seen: the partition may have been
-// blocked further by its previous owner.
-func (s *sequencer) partition(ctx context.Context, handler string, batch kafka.Batch) (*partitionBlocks, error) {
-	k := partitionKey{handler: handler, topic: batch.Topic, partition: batch.Partition}
+// cached returns the blocks of batch's partition when they were loaded for
+// its claim, nil when they must be loaded (load).
+func (s *sequencer) cached(handler string, batch kafka.Batch) *partitionBlocks {
 	s.mu.Lock()
-	pb := s.parts[k]
-	s.mu.Unlock()
-	if pb != nil && pb.claim == batch.Claim {
-		return pb, nil
+	defer s.mu.Unlock()
+	if pb := s.parts[partitionKey{handler: handler, topic: batch.Topic, partition: batch.Partition}]; pb != nil && pb.claim == batch.Claim {
+		return pb
 	}
+	return nil
+}
+
+// load reads the blocks of batch's partition, for a claim not seen before:
+// the partition may have been blocked further by its previous owner.
+func (s *sequencer) load(ctx context.Context, handler string, batch kafka.Batch) (*partitionBlocks, error) {
 	blocks, err := s.store.Blocks(ctx, handler, batch.Topic, batch.Partition)
 	if err != nil {
 		return nil, fmt.Errorf("router: loading the blocked sequences of %s/%d: %w", batch.Topic, batch.Partition, err)
 	}
-	pb = &partitionBlocks{claim: batch.Claim, blocks: make(map[string]*Block, len(blocks))}
+	pb := &partitionBlocks{claim: batch.Claim, blocks: make(map[string]*Block, len(blocks))}
 	for _, b := range blocks {
 		if len(b.Parked) > 0 {
 			pb.blocks[b.Key] = &b
 		}
 	}
 	s.mu.Lock()
-	s.parts[k] = pb
+	s.parts[partitionKey{handler: handler, topic: batch.Topic, partition: batch.Partition}] = pb
 	s.mu.Unlock()
 	return pb, nil
 }
