@@ -75,7 +75,14 @@ type Entry struct {
 	CorrelationID string
 	// From is where the record was read when it was poisoned.
 	From Position
-	Key  []byte
+	// Origin is where the event was first read, "topic/partition/offset":
+	// From, unless the record was itself a replay. Copies of one event
+	// share it.
+	Origin string
+	// ParkedBehind is, for a record parked because an earlier event of
+	// its aggregate was poisoned, that event's Origin.
+	ParkedBehind string
+	Key          []byte
 	// Value is the record's value as it was read: nil for a tombstone.
 	Value   []byte
 	Headers map[string]string
@@ -109,6 +116,7 @@ var poisonHeaders = map[string]bool{
 	kafka.MetadataKey:                 true,
 	router.ReplayOfKey:                true,
 	router.ReplayForKey:               true,
+	router.ParkedBehindKey:            true,
 	"_watermill_message_uuid":         true,
 }
 
@@ -132,6 +140,11 @@ func entryFrom(at Position, ts time.Time, key, value []byte, headers map[string]
 	if o, err := strconv.ParseInt(headers[kafka.MetadataOffset], 10, 64); err == nil {
 		e.From.Offset = o
 	}
+	e.Origin = headers[router.OriginKey]
+	if e.Origin == "" {
+		e.Origin = e.From.String()
+	}
+	e.ParkedBehind = headers[router.ParkedBehindKey]
 	e.Service, _, _ = strings.Cut(e.Handler, ".")
 	if e.Service == "" {
 		e.Service = strings.TrimSuffix(at.Topic, TopicSuffix)
@@ -141,7 +154,7 @@ func entryFrom(at Position, ts time.Time, key, value []byte, headers map[string]
 
 // replayHeaders are the headers of the entry's replayed record: its own
 // (correlation id, event id, ...) without the poison ones, plus where it
-// comes from and whom it is for.
+// comes from, whom it is for, and where its event was first read.
 func (e Entry) replayHeaders() map[string]string {
 	out := map[string]string{}
 	for k, v := range e.Headers {
@@ -151,6 +164,7 @@ func (e Entry) replayHeaders() map[string]string {
 	}
 	out[router.ReplayOfKey] = e.ID
 	out[router.ReplayForKey] = e.Service
+	out[router.OriginKey] = e.Origin
 	return out
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -25,7 +26,10 @@ type Tool struct {
 
 // New connects to brokers. Close the tool when done.
 func New(brokers []string) (*Tool, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ProducerBatchMaxBytes(16<<20), kgo.RequiredAcks(kgo.AllISRAcks()))
+	// Records are flushed by hand (produce), a batch at most as large as
+	// the outbox topic's max.message.bytes.
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ManualFlushing(), kgo.ProducerBatchMaxBytes(8<<20),
+		kgo.RequiredAcks(kgo.AllISRAcks()))
 	if err != nil {
 		return nil, fmt.Errorf("poison: kafka %v: %w", brokers, err)
 	}
@@ -159,38 +163,64 @@ func (t *Tool) readAll(ctx context.Context, topics []string, fn func(*kgo.Record
 type Replayed struct {
 	Entry Entry
 	To    Position
+	// Covered are other entries of the same event, noted as replayed too.
+	Covered []Entry
 }
 
 // Replay writes each entry's record back to the topic it was poisoned
 // from, with its key, value and headers, for its service only, and notes
-// the replay. A record that is replayed twice is handled twice: the
-// projections are idempotent, so that changes nothing.
+// the replay. Each entry brings the rest of its sequence (Sequences): the
+// service's entries of the same aggregate not replayed yet, in the order
+// they were first read, so a projector that parked them behind a poisoned
+// event applies them and releases the aggregate. They are written in one
+// batch per partition, so no new event of the aggregate gets between
+// them. A record that is replayed twice is handled twice: the projections
+// are idempotent, so that changes nothing.
 func (t *Tool) Replay(ctx context.Context, entries []Entry) ([]Replayed, error) {
-	var done []Replayed
-	if len(entries) > 0 {
-		if err := t.ensureReplayedTopic(ctx); err != nil {
-			return done, err
-		}
+	if len(entries) == 0 {
+		return nil, nil
 	}
+	var services []string
 	for _, e := range entries {
 		if e.From.Topic == "" || e.Service == "" {
-			return done, fmt.Errorf("poison: %s: the entry does not say where it was poisoned from (topic_poisoned, handler_poisoned)", e.ID)
+			return nil, fmt.Errorf("poison: %s: the entry does not say where it was poisoned from (topic_poisoned, handler_poisoned)", e.ID)
 		}
-		rec := &kgo.Record{Topic: e.From.Topic, Key: e.Key, Value: e.Value}
+		if !slices.Contains(services, e.Service) {
+			services = append(services, e.Service)
+		}
+	}
+	pending, err := t.List(ctx, Filter{Services: services})
+	if err != nil {
+		return nil, err
+	}
+	if err := t.ensureReplayedTopic(ctx); err != nil {
+		return nil, err
+	}
+	replaying := Sequences(entries, pending)
+	recs := make([]*kgo.Record, len(replaying))
+	for i, r := range replaying {
+		e := r.Entry
+		recs[i] = &kgo.Record{Topic: e.From.Topic, Key: e.Key, Value: e.Value}
 		for k, v := range e.replayHeaders() {
-			rec.Headers = append(rec.Headers, kgo.RecordHeader{Key: k, Value: []byte(v)})
+			recs[i].Headers = append(recs[i].Headers, kgo.RecordHeader{Key: k, Value: []byte(v)})
 		}
-		slices.SortFunc(rec.Headers, func(a, b kgo.RecordHeader) int { return strings.Compare(a.Key, b.Key) })
-		res := t.cl.ProduceSync(ctx, rec)
-		if err := res.FirstErr(); err != nil {
-			return done, fmt.Errorf("poison: replay %s to %s: %w", e.ID, e.From.Topic, err)
-		}
-		to := Position{Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset}
+		slices.SortFunc(recs[i].Headers, func(a, b kgo.RecordHeader) int { return strings.Compare(a.Key, b.Key) })
+	}
+	if err := t.produce(ctx, recs...); err != nil {
+		return nil, fmt.Errorf("poison: replay: %w", err)
+	}
+	done := make([]Replayed, len(replaying))
+	var notes []*kgo.Record
+	for i, r := range replaying {
+		to := Position{Topic: recs[i].Topic, Partition: recs[i].Partition, Offset: recs[i].Offset}
+		done[i] = Replayed{Entry: r.Entry, To: to, Covered: r.Covered}
 		note, _ := json.Marshal(Replay{At: t.now().UTC(), To: to}) // a struct of plain fields
-		if err := t.cl.ProduceSync(ctx, &kgo.Record{Topic: ReplayedTopic, Key: []byte(e.ID), Value: note}).FirstErr(); err != nil {
-			return done, fmt.Errorf("poison: note the replay of %s (it was replayed to %s): %w", e.ID, to, err)
+		for _, e := range append([]Entry{r.Entry}, r.Covered...) {
+			notes = append(notes, &kgo.Record{Topic: ReplayedTopic, Key: []byte(e.ID), Value: note})
 		}
-		done = append(done, Replayed{Entry: e, To: to})
+	}
+	if err := t.produce(ctx, notes...); err != nil {
+		return done, fmt.Errorf("poison: note the replays (the records were replayed): %w", err)
 	}
 	return done, nil
 }
@@ -211,10 +241,34 @@ func (t *Tool) Supersede(ctx context.Context, entries []Entry, by string) error 
 		note, _ := json.Marshal(Replay{At: t.now().UTC(), SupersededBy: by}) // a struct of plain fields
 		recs[i] = &kgo.Record{Topic: ReplayedTopic, Key: []byte(e.ID), Value: note}
 	}
-	if err := t.cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+	if err := t.produce(ctx, recs...); err != nil {
 		return fmt.Errorf("poison: note %d entries as superseded by %s: %w", len(entries), by, err)
 	}
 	return nil
+}
+
+// produce writes recs, buffered and then flushed together, so that the
+// records of one partition go in one batch, in order.
+func (t *Tool) produce(ctx context.Context, recs ...*kgo.Record) error {
+	var (
+		mu   sync.Mutex
+		errs []error
+	)
+	for _, r := range recs {
+		t.cl.Produce(ctx, r, func(r *kgo.Record, err error) {
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s: %w", r.Topic, err))
+				mu.Unlock()
+			}
+		})
+	}
+	if err := t.cl.Flush(ctx); err != nil {
+		return err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return errors.Join(errs...)
 }
 
 // ensureReplayedTopic creates ReplayedTopic, compacted, when it is missing.

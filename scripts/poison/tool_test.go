@@ -96,7 +96,7 @@ func TestListShowsEntriesAndReplaySendsThemBackForTheirServiceOnly(t *testing.T)
 		case "agg-1":
 			assert.Equal(t, []byte(`{"payload":1}`), r.Value)
 			assert.Equal(t, map[string]string{
-				router.ReplayOfKey: e1.ID, router.ReplayForKey: "user-projector",
+				router.ReplayOfKey: e1.ID, router.ReplayForKey: "user-projector", router.OriginKey: outboxTopic + "/2/40",
 				router.CorrelationIDKey: "corr-1", router.EventIDKey: "e1", router.EventTypeKey: "UserCreated",
 				"test_event_id": "e1", "traceparent": "00-abc",
 			}, h, "the record's own headers, none of the poison ones")
@@ -174,4 +174,71 @@ func TestSupersedeHidesEntries(t *testing.T) {
 	require.Len(t, shown, 1)
 	require.NotNil(t, shown[0].Replayed)
 	assert.Equal(t, "user-projector.rebuild_r1", shown[0].Replayed.SupersededBy)
+}
+
+// Replaying a poisoned event replays the events parked behind it, in the
+// order they were first read, back to back on their partition; a second
+// copy of one event is replayed once and hidden with it; other aggregates
+// and services are left alone.
+func TestReplayTakesTheWholeSequence(t *testing.T) {
+	c := kafkatest.Start(t, 1, outboxTopic, "user-projector.poison", "activity-projector.poison")
+	rec := func(offset int64, key, event string) kafka.Record {
+		return kafka.Record{Topic: outboxTopic, Offset: offset, Key: []byte(key), Value: []byte(`{"e":"` + event + `"}`),
+			Headers: map[string]string{"test_event_id": event}}
+	}
+	blocker := outboxTopic + "/0/10"
+	parked := func(r kafka.Record) kafka.Record {
+		r.Headers[router.ParkedBehindKey] = blocker
+		return r
+	}
+	// Parked ones come first on the poison topic here, to show that the
+	// order is where the events were first read, not where their entries
+	// are.
+	poisonRecords(t, c, "user-projector.poison", "user-projector.outbox",
+		parked(rec(14, "a", "a3")), parked(rec(12, "a", "a2")), rec(10, "a", "a1"), rec(11, "b", "b1"), parked(rec(14, "a", "a3")))
+	poisonRecords(t, c, "activity-projector.poison", "activity-projector.outbox", rec(10, "a", "a1"))
+
+	tool, err := poison.New(c.Brokers())
+	require.NoError(t, err)
+	defer tool.Close()
+	all, err := tool.List(t.Context(), poison.Filter{Services: []string{"user-projector"}})
+	require.NoError(t, err)
+	require.Len(t, all, 5)
+	first, err := tool.List(t.Context(), poison.Filter{Services: []string{"user-projector"}, IDs: []string{"a1"}})
+	require.NoError(t, err)
+	require.Len(t, first, 1)
+	assert.Equal(t, blocker, first[0].Origin)
+
+	done, err := tool.Replay(t.Context(), first)
+	require.NoError(t, err)
+	var replayed []string
+	for _, d := range done {
+		replayed = append(replayed, d.Entry.EventID)
+	}
+	assert.Equal(t, []string{"a1", "a2", "a3"}, replayed)
+	require.Len(t, done[2].Covered, 1, "the second copy of a3")
+	for i := 1; i < len(done); i++ {
+		assert.Equal(t, done[i-1].To.Offset+1, done[i].To.Offset, "back to back")
+	}
+	back := c.Consume(t, outboxTopic, 3, 10*time.Second)
+	for i, r := range back {
+		h := map[string]string{}
+		for _, kv := range r.Headers {
+			h[kv.Key] = string(kv.Value)
+		}
+		assert.Equal(t, done[i].Entry.Origin, h[router.OriginKey])
+		assert.Empty(t, h[router.ParkedBehindKey], "a replayed record is not parked")
+	}
+
+	left, err := tool.List(t.Context(), poison.Filter{})
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"b1", "a1"}, eventIDs(left), "b's entry, and the activity projector's a1")
+}
+
+func TestSequencesWithoutKeysOrPending(t *testing.T) {
+	e := poison.Entry{ID: "p/0/1", Service: "s", Origin: "t/0/5"}
+	got := poison.Sequences([]poison.Entry{e}, []poison.Entry{{ID: "p/0/2", Service: "s", Origin: "t/0/6"}})
+	require.Len(t, got, 1, "a record without a key is a sequence of its own")
+	assert.Equal(t, e.ID, got[0].Entry.ID)
+	assert.Empty(t, poison.Sequences(nil, []poison.Entry{e}))
 }

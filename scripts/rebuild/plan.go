@@ -16,13 +16,17 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/activityapp/event-processor/shared/readmodel"
 )
 
-// ReadModels are the read models of each projector.
+// ReadModels are the read models of each projector, with its blocked
+// sequences (readmodel.BlocksCollection): they are state of the
+// projection, rebuilt and switched with it.
 var ReadModels = map[string][]string{
-	"user-projector":       {"users"},
-	"activity-projector":   {"activities"},
-	"statistics-projector": {"daily_statistics", "user_statistics"},
+	"user-projector":       {"users", readmodel.BlocksCollection("user-projector")},
+	"activity-projector":   {"activities", readmodel.BlocksCollection("activity-projector")},
+	"statistics-projector": {"daily_statistics", "user_statistics", readmodel.BlocksCollection("statistics-projector")},
 }
 
 // DefaultTopic is the outbox topic.

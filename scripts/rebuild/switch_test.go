@@ -98,7 +98,7 @@ func TestSwitch(t *testing.T) {
 	commit(p.RebuildGroup(), 0)
 	done, err := rebuild.Switch(ctx, db, cl, entries, p)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"users"}, done.Previous)
+	assert.Equal(t, []string{"users", "blocked_sequences_user_projector"}, done.Previous)
 	assert.Equal(t, 1, done.Superseded)
 	names, err := db.ListCollectionNames(ctx, bson.D{})
 	require.NoError(t, err)

@@ -10,7 +10,9 @@
 // (list prints it); an event id works as well. replay sends each record
 // back to the topic it was poisoned from, for the service that poisoned it
 // only, and notes it on the poison.replayed topic: list then hides it
-// (-replayed shows it). Replaying twice changes nothing: the projections
+// (-replayed shows it). An entry is replayed with the rest of its
+// aggregate's entries, in order: the events the projector parked behind a
+// poisoned one wait for it, and are released by its replay. Replaying twice changes nothing: the projections
 // are idempotent. -brokers defaults to $KAFKA_BROKERS, else the compose
 // stack's localhost:29092.
 package main
@@ -133,6 +135,9 @@ func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
 		p := &printer{w: out}
 		for _, d := range done {
 			p.printf("replayed %s (%s %s) to %s for %s\n", d.Entry.ID, d.Entry.EventType, d.Entry.EventID, d.To, d.Entry.Service)
+			for _, c := range d.Covered {
+				p.printf("  with %s, an earlier copy of the same event\n", c.ID)
+			}
 		}
 		return errors.Join(err, p.err)
 	default:
@@ -171,6 +176,8 @@ type entryJSON struct {
 	EventID       string          `json:"event_id,omitempty"`
 	CorrelationID string          `json:"correlation_id,omitempty"`
 	From          poison.Position `json:"from"`
+	Origin        string          `json:"origin"`
+	ParkedBehind  string          `json:"parked_behind,omitempty"`
 	Time          time.Time       `json:"time"`
 	Reason        string          `json:"reason"`
 	Replayed      *poison.Replay  `json:"replayed,omitempty"`
@@ -180,7 +187,7 @@ func writeJSON(out io.Writer, entries []poison.Entry) error {
 	enc := json.NewEncoder(out)
 	for _, e := range entries {
 		if err := enc.Encode(entryJSON{ID: e.ID, Service: e.Service, Handler: e.Handler, EventType: e.EventType, EventID: e.EventID,
-			CorrelationID: e.CorrelationID, From: e.From, Time: e.Time, Reason: e.Reason, Replayed: e.Replayed}); err != nil {
+			CorrelationID: e.CorrelationID, From: e.From, Origin: e.Origin, ParkedBehind: e.ParkedBehind, Time: e.Time, Reason: e.Reason, Replayed: e.Replayed}); err != nil {
 			return err
 		}
 	}
@@ -196,6 +203,12 @@ func show(out io.Writer, e poison.Entry) error {
 	p.printf("event:          %s %s\n", dash(e.EventType), dash(e.EventID))
 	p.printf("correlation id: %s\n", dash(e.CorrelationID))
 	p.printf("poisoned from:  %s, key %q\n", e.From, e.Key)
+	if e.Origin != e.From.String() {
+		p.printf("first read at:  %s\n", e.Origin)
+	}
+	if e.ParkedBehind != "" {
+		p.printf("parked behind:  %s (replaying that event's entry replays this one after it)\n", e.ParkedBehind)
+	}
 	switch {
 	case e.Replayed != nil && e.Replayed.SupersededBy != "":
 		p.printf("superseded:     %s by the rebuild %s\n", e.Replayed.At.Format(time.RFC3339), e.Replayed.SupersededBy)
