@@ -40,8 +40,10 @@ func TestPlan(t *testing.T) {
 		"statistics-projector.rebuild_r1700000000":            rebuild.DefaultTopic,
 		"statistics-projector.rebuild_r1700000000.increments": "statistics-projector.rebuild_r1700000000.increments",
 	}, p.RebuildGroups())
-	assert.Equal(t, map[string]string{"daily_statistics": "daily_statistics_r1700000000", "user_statistics": "user_statistics_r1700000000"},
-		p.Collections())
+	assert.Equal(t, map[string]string{
+		"daily_statistics": "daily_statistics_r1700000000", "user_statistics": "user_statistics_r1700000000",
+		"blocked_sequences_statistics_projector": "blocked_sequences_statistics_projector_r1700000000",
+	}, p.Collections())
 
 	_, err = rebuild.NewPlan("billing-projector", time.Now())
 	assert.ErrorContains(t, err, `unknown service "billing-projector"`)
