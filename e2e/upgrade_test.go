@@ -25,14 +25,17 @@ func previousUserProjector() string {
 //
 //  1. The user-projector goes back to its previous release, which reads
 //     UserCreated schema version 1 only. Three users created with version
-//     2 arrive amid other events: it poisons them, with the reason, and
+//     2 arrive amid other events, each followed by an update: it poisons
+//     the creations, with the reason, parks each update behind its user's
+//     creation instead of applying it to a user that does not exist, and
 //     the rest of the load goes on.
 //  2. It is upgraded to the current image (a new tag) under load: the
 //     other consumer groups keep committing throughout, with the same
 //     members; nothing is lost or doubled.
-//  3. `poison replay` sends the three back for the user-projector only:
-//     the users appear, with the version 2 name, and a second replay
-//     changes nothing.
+//  3. `poison replay` of the three poisoned entries sends them back for
+//     the user-projector only, each with the update parked behind it: the
+//     users appear, with the version 2 name and the update, and a second
+//     replay changes nothing.
 func TestUpgradeUnderLoadAndPoisonReplay(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
@@ -48,6 +51,7 @@ func TestUpgradeUnderLoadAndPoisonReplay(t *testing.T) {
 
 	v2 := make([]*Event, 3)
 	v2IDs := make([]string, len(v2))
+	updates := make([]*Event, len(v2))
 	for i := range v2 {
 		id := newUUID()
 		v2[i] = &Event{ID: newUUID(), AggregateID: id, AggregateType: "user", Version: 1, Type: "UserCreated", SchemaVersion: 2,
@@ -55,24 +59,38 @@ func TestUpgradeUnderLoadAndPoisonReplay(t *testing.T) {
 			Payload: map[string]any{"user_id": id, "email": fmt.Sprintf("v2-%d@example.org", i), "username": fmt.Sprintf("v2user%d", i),
 				"name": map[string]any{"given": "Given", "family": fmt.Sprintf("Family%d", i)}, "city": "Turin"}}
 		v2IDs[i] = v2[i].ID
+		updates[i] = &Event{ID: newUUID(), AggregateID: id, AggregateType: "user", Version: 2, Type: "UserUpdated", SchemaVersion: 1,
+			CorrelationID: fmt.Sprintf("e2e-%s-v2-%d-update", stack.RunID, i),
+			Payload:       map[string]any{"user_id": id, "city": "Milan"}}
 	}
 	// 20 users x 4 events + 5 activities x 8 events = 120 events.
 	l := newLoad("upg", 20, 4, 5, 8)
 	done := l.start(ctx, 40*time.Millisecond)
 	l.waitInserted(t, ctx, len(l.events)/3, done)
 	Insert(t, ctx, v2...)
+	Insert(t, ctx, updates...)
 
-	var poisoned []poison.Entry
+	var poisoned, parked []poison.Entry
 	require.EventuallyWithT(t, func(ct *assert.CollectT) {
 		var err error
 		poisoned, err = tool.List(ctx, poison.Filter{Services: []string{svc}, IDs: v2IDs})
 		assert.NoError(ct, err)
 		assert.Len(ct, poisoned, len(v2))
-	}, 2*time.Minute, time.Second, "the previous release poisons the version 2 events")
+		parked, err = tool.List(ctx, poison.Filter{Services: []string{svc}, EventType: "UserUpdated"})
+		assert.NoError(ct, err)
+		assert.Len(ct, parked, len(updates))
+	}, 2*time.Minute, time.Second, "the previous release poisons the version 2 events and parks the updates behind them")
+	blockers := map[string]string{} // user id -> origin of its poisoned creation
 	for _, e := range poisoned {
 		assert.Contains(t, e.Reason, "schema_version: unsupported version 2 (this build reads 1)")
 		assert.Equal(t, "UserCreated", e.EventType)
 		assert.Equal(t, OutboxTopic, e.From.Topic)
+		assert.Empty(t, e.ParkedBehind)
+		blockers[string(e.Key)] = e.Origin
+	}
+	for _, e := range parked {
+		assert.Contains(t, e.Reason, "an earlier record of its sequence is poisoned")
+		assert.Equal(t, blockers[string(e.Key)], e.ParkedBehind, "the update waits for its own user's creation")
 	}
 	require.NoError(t, <-done)
 
@@ -100,17 +118,19 @@ func TestUpgradeUnderLoadAndPoisonReplay(t *testing.T) {
 		want := ld.want()
 		Eventually(t, ctx, 2*time.Minute, want, func() any { return ld.read(t, ctx, want) })
 	}
+	users := Documents(t, ctx, "users", "username", "city")
 	for _, e := range v2 {
-		assert.Empty(t, Documents(t, ctx, "users", "username")[e.AggregateID], "user %s not projected before the replay", e.AggregateID)
+		_, ok := users[e.AggregateID]
+		assert.False(t, ok, "user %s: no document before the replay, not even from its update", e.AggregateID)
 	}
 
 	replayed, err := tool.Replay(ctx, poisoned)
 	require.NoError(t, err)
-	require.Len(t, replayed, len(v2))
+	require.Len(t, replayed, len(v2)+len(updates), "each creation with the update parked behind it")
 	wantUsers := map[string]any{}
 	for i, e := range v2 {
 		wantUsers[e.AggregateID] = map[string]any{"email": fmt.Sprintf("v2-%d@example.org", i), "username": fmt.Sprintf("v2user%d", i),
-			"full_name": fmt.Sprintf("Given Family%d", i), "city": "Turin", "status": "active", "version": int64(1)}
+			"full_name": fmt.Sprintf("Given Family%d", i), "city": "Milan", "status": "active", "version": int64(2)}
 	}
 	readUsers := func() any {
 		all := Documents(t, ctx, "users", "email", "username", "full_name", "city", "status", "version")
@@ -123,9 +143,16 @@ func TestUpgradeUnderLoadAndPoisonReplay(t *testing.T) {
 		return got
 	}
 	Eventually(t, ctx, time.Minute, wantUsers, readUsers)
-	left, err := tool.List(ctx, poison.Filter{Services: []string{svc}, IDs: v2IDs})
+	left, err := tool.List(ctx, poison.Filter{Services: []string{svc}})
 	require.NoError(t, err)
-	assert.Empty(t, left, "replayed entries are hidden")
+	assert.Empty(t, left, "replayed entries, and the parked ones with them, are hidden")
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		samples, err := promQuery(ctx, `sum(projector_sequences_released_total{handler="`+svc+`.outbox"})`)
+		assert.NoError(ct, err)
+		if assert.Len(ct, samples, 1) {
+			assert.InDelta(ct, len(v2), samples[0].float(), 0)
+		}
+	}, time.Minute, 2*time.Second, "each user's sequence released, as Prometheus scrapes it")
 
 	waitCaughtUp(t, ctx, time.Minute)
 	before := snapshot(t, ctx)

@@ -99,6 +99,8 @@ type Replay struct {
 	// SupersededBy names the rebuild that read the entry's event again
 	// (with the code of then) instead of a replay; To is then empty.
 	SupersededBy string `json:"superseded_by,omitempty"`
+	// Dropped says the event was given up (Drop): To is the drop record.
+	Dropped bool `json:"dropped,omitempty"`
 }
 
 // poisonHeaders describe the poisoning or the record's old place: a

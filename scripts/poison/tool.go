@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/activityapp/event-processor/scripts/kafkaread"
+	"github.com/activityapp/event-processor/shared/router"
 )
 
 // Tool reads and replays poison topics on one Kafka cluster.
@@ -165,6 +166,8 @@ type Replayed struct {
 	To    Position
 	// Covered are other entries of the same event, noted as replayed too.
 	Covered []Entry
+	// Dropped says a drop record was written instead of the record.
+	Dropped bool
 }
 
 // Replay writes each entry's record back to the topic it was poisoned
@@ -177,10 +180,24 @@ type Replayed struct {
 // them. A record that is replayed twice is handled twice: the projections
 // are idempotent, so that changes nothing.
 func (t *Tool) Replay(ctx context.Context, entries []Entry) ([]Replayed, error) {
+	return t.send(ctx, entries, false)
+}
+
+// Drop gives up on entries whose events will never apply (an event that
+// is invalid as written): instead of each one's record it writes a drop
+// record (router.DropKey), which takes the event out of its aggregate's
+// block, and then replays the rest of its sequence as Replay does. Dropped
+// entries are noted as such and hidden.
+func (t *Tool) Drop(ctx context.Context, entries []Entry) ([]Replayed, error) {
+	return t.send(ctx, entries, true)
+}
+
+func (t *Tool) send(ctx context.Context, entries []Entry, drop bool) ([]Replayed, error) {
 	if len(entries) == 0 {
 		return nil, nil
 	}
 	var services []string
+	dropped := map[string]bool{}
 	for _, e := range entries {
 		if e.From.Topic == "" || e.Service == "" {
 			return nil, fmt.Errorf("poison: %s: the entry does not say where it was poisoned from (topic_poisoned, handler_poisoned)", e.ID)
@@ -188,6 +205,7 @@ func (t *Tool) Replay(ctx context.Context, entries []Entry) ([]Replayed, error) 
 		if !slices.Contains(services, e.Service) {
 			services = append(services, e.Service)
 		}
+		dropped[e.Service+" "+e.Origin] = drop
 	}
 	pending, err := t.List(ctx, Filter{Services: services})
 	if err != nil {
@@ -200,8 +218,13 @@ func (t *Tool) Replay(ctx context.Context, entries []Entry) ([]Replayed, error) 
 	recs := make([]*kgo.Record, len(replaying))
 	for i, r := range replaying {
 		e := r.Entry
+		headers := e.replayHeaders()
 		recs[i] = &kgo.Record{Topic: e.From.Topic, Key: e.Key, Value: e.Value}
-		for k, v := range e.replayHeaders() {
+		if dropped[e.Service+" "+e.Origin] {
+			headers = map[string]string{router.ReplayOfKey: e.ID, router.ReplayForKey: e.Service, router.DropKey: e.Origin}
+			recs[i].Value = nil
+		}
+		for k, v := range headers {
 			recs[i].Headers = append(recs[i].Headers, kgo.RecordHeader{Key: k, Value: []byte(v)})
 		}
 		slices.SortFunc(recs[i].Headers, func(a, b kgo.RecordHeader) int { return strings.Compare(a.Key, b.Key) })
@@ -213,8 +236,9 @@ func (t *Tool) Replay(ctx context.Context, entries []Entry) ([]Replayed, error) 
 	var notes []*kgo.Record
 	for i, r := range replaying {
 		to := Position{Topic: recs[i].Topic, Partition: recs[i].Partition, Offset: recs[i].Offset}
-		done[i] = Replayed{Entry: r.Entry, To: to, Covered: r.Covered}
-		note, _ := json.Marshal(Replay{At: t.now().UTC(), To: to}) // a struct of plain fields
+		d := dropped[r.Entry.Service+" "+r.Entry.Origin]
+		done[i] = Replayed{Entry: r.Entry, To: to, Covered: r.Covered, Dropped: d}
+		note, _ := json.Marshal(Replay{At: t.now().UTC(), To: to, Dropped: d}) // a struct of plain fields
 		for _, e := range append([]Entry{r.Entry}, r.Covered...) {
 			notes = append(notes, &kgo.Record{Topic: ReplayedTopic, Key: []byte(e.ID), Value: note})
 		}

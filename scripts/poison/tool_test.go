@@ -242,3 +242,45 @@ func TestSequencesWithoutKeysOrPending(t *testing.T) {
 	assert.Equal(t, e.ID, got[0].Entry.ID)
 	assert.Empty(t, poison.Sequences(nil, []poison.Entry{e}))
 }
+
+// Dropping a poisoned event writes a drop record for it, without its
+// value, then replays the events parked behind it; both are hidden, the
+// dropped one noted as such.
+func TestDropReleasesTheRest(t *testing.T) {
+	c := kafkatest.Start(t, 1, outboxTopic, "user-projector.poison")
+	first := kafka.Record{Topic: outboxTopic, Offset: 3, Key: []byte("a"), Value: []byte(`{"bad":true}`),
+		Headers: map[string]string{"test_event_id": "a1", router.CorrelationIDKey: "corr-a1"}}
+	second := kafka.Record{Topic: outboxTopic, Offset: 4, Key: []byte("a"), Value: []byte(`{"good":true}`),
+		Headers: map[string]string{"test_event_id": "a2", router.ParkedBehindKey: outboxTopic + "/0/3"}}
+	poisonRecords(t, c, "user-projector.poison", "user-projector.outbox", first, second)
+	tool, err := poison.New(c.Brokers())
+	require.NoError(t, err)
+	defer tool.Close()
+	bad, err := tool.List(t.Context(), poison.Filter{IDs: []string{"a1"}})
+	require.NoError(t, err)
+	require.Len(t, bad, 1)
+
+	done, err := tool.Drop(t.Context(), bad)
+	require.NoError(t, err)
+	require.Len(t, done, 2)
+	assert.True(t, done[0].Dropped)
+	assert.False(t, done[1].Dropped)
+	back := c.Consume(t, outboxTopic, 2, 10*time.Second)
+	require.Len(t, back, 2)
+	assert.Nil(t, back[0].Value, "a drop record carries no event")
+	h := map[string]string{}
+	for _, kv := range back[0].Headers {
+		h[kv.Key] = string(kv.Value)
+	}
+	assert.Equal(t, map[string]string{router.ReplayOfKey: bad[0].ID, router.ReplayForKey: "user-projector", router.DropKey: outboxTopic + "/0/3"}, h)
+	assert.Equal(t, []byte(`{"good":true}`), back[1].Value)
+
+	left, err := tool.List(t.Context(), poison.Filter{})
+	require.NoError(t, err)
+	assert.Empty(t, left)
+	shown, err := tool.List(t.Context(), poison.Filter{Replayed: true, IDs: []string{"a1"}})
+	require.NoError(t, err)
+	require.Len(t, shown, 1)
+	require.NotNil(t, shown[0].Replayed)
+	assert.True(t, shown[0].Replayed.Dropped)
+}

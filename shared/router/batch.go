@@ -117,6 +117,10 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 			r.metrics.skipped.WithLabelValues(h.Name, reason).Inc()
 			continue
 		}
+		if rec.Headers[DropKey] != "" {
+			held = append(held, item[T]{rec: rec}) // in order with the sequence's other records
+			continue
+		}
 		it := item[T]{rec: rec, dec: h.decode(rec)}
 		switch {
 		case seq.blocked(rec) != nil:
@@ -213,6 +217,9 @@ func (h BatchHandler[T]) handleAlone(ctx context.Context, r *Router, seq *partit
 // from before the block, which is applied (it is idempotent).
 func (h BatchHandler[T]) handleHeld(ctx context.Context, r *Router, seq *partitionBlocks, it item[T]) error {
 	b := seq.blocked(it.rec)
+	if o := it.rec.Headers[DropKey]; o != "" {
+		return h.drop(ctx, r, seq, b, it.rec, o)
+	}
 	if b == nil {
 		// Released by an earlier record of this batch.
 		_, err := h.handleAlone(ctx, r, seq, it)
@@ -231,16 +238,7 @@ func (h BatchHandler[T]) handleHeld(ctx context.Context, r *Router, seq *partiti
 		if err != nil || !applied {
 			return err // poisoned again: the sequence stays blocked behind it
 		}
-		var released bool
-		err = r.attempt(ctx, h.Name, handling, func(ctx context.Context) (err error) {
-			released, err = r.seq.advance(ctx, seq, b)
-			return err
-		})
-		if err == nil && released {
-			r.metrics.released.WithLabelValues(h.Name).Inc()
-			r.logger.InfoContext(eventContext(ctx, it.dec), "blocked sequence released", slog.String("key", b.Key))
-		}
-		return err
+		return h.unblock(eventContext(ctx, it.dec), r, seq, b, o)
 	case replayed && !parked:
 		_, err := h.handleAlone(ctx, r, seq, it)
 		return err
@@ -255,6 +253,33 @@ func (h BatchHandler[T]) handleHeld(ctx context.Context, r *Router, seq *partiti
 		return nil // a replay that came before its turn: it stays where it was
 	}
 	return r.attempt(ctx, h.Name, handling, func(ctx context.Context) error { return r.seq.park(ctx, b, it.rec) })
+}
+
+// drop takes the poisoned record first read at origin out of its
+// sequence's block b (nil: not blocked), at the operator's word: it will
+// not be applied, and the records parked behind it no longer wait for it.
+func (h BatchHandler[T]) drop(ctx context.Context, r *Router, seq *partitionBlocks, b *Block, rec kafka.Record, origin string) error {
+	r.metrics.skipped.WithLabelValues(h.Name, SkipDropped).Inc()
+	if b == nil || !slices.Contains(b.Parked, origin) {
+		r.logger.InfoContext(ctx, "drop of a record its sequence does not wait for: nothing to do", slog.String("origin", origin))
+		return nil
+	}
+	r.logger.WarnContext(ctx, "poisoned record dropped from its sequence", slog.String("origin", origin), slog.String("key", b.Key))
+	return h.unblock(ctx, r, seq, b, origin)
+}
+
+// unblock takes origin out of b, releasing it when it was the last.
+func (h BatchHandler[T]) unblock(ctx context.Context, r *Router, seq *partitionBlocks, b *Block, origin string) error {
+	var released bool
+	err := r.attempt(ctx, h.Name, handling, func(ctx context.Context) (err error) {
+		released, err = r.seq.remove(ctx, seq, b, origin)
+		return err
+	})
+	if err == nil && released {
+		r.metrics.released.WithLabelValues(h.Name).Inc()
+		r.logger.InfoContext(ctx, "blocked sequence released", slog.String("key", b.Key))
+	}
+	return err
 }
 
 // poison sends it to the poison queue for reason and, in a sequenced

@@ -31,12 +31,19 @@ const (
 	// read ("topic/partition/offset"), which identifies it in a block
 	// whichever copy of it comes back.
 	OriginKey = "origin"
+	// DropKey is set on a record (without a value) that bin/poison drop
+	// writes for the service of ReplayForKey: the poisoned event first
+	// read at this origin will not be applied, so the records of its
+	// sequence no longer wait for it.
+	DropKey = "drop"
 )
 
 // Skip reasons of sequenced handlers.
 const (
 	// SkipAlreadyParked is a record delivered again after it was parked.
 	SkipAlreadyParked = "already_parked"
+	// SkipDropped is a drop record (DropKey).
+	SkipDropped = "dropped"
 )
 
 // Block is a sequence a handler does not apply past a poisoned record.
@@ -161,10 +168,12 @@ func (s *sequencer) park(ctx context.Context, b *Block, rec kafka.Record) error 
 	return nil
 }
 
-// advance removes b's head, which has been applied, and releases b when
-// nothing is left behind it. It reports whether b was released.
-func (s *sequencer) advance(ctx context.Context, pb *partitionBlocks, b *Block) (released bool, err error) {
-	if len(b.Parked) == 1 {
+// remove takes the record first read at origin out of b, which has been
+// applied or dropped, and releases b when nothing is left in it. It
+// reports whether b was released.
+func (s *sequencer) remove(ctx context.Context, pb *partitionBlocks, b *Block, origin string) (released bool, err error) {
+	rest := slices.DeleteFunc(slices.Clone(b.Parked), func(o string) bool { return o == origin })
+	if len(rest) == 0 {
 		if err := s.store.Release(ctx, b.Handler, b.Key); err != nil {
 			return false, err
 		}
@@ -172,7 +181,7 @@ func (s *sequencer) advance(ctx context.Context, pb *partitionBlocks, b *Block) 
 		return true, nil
 	}
 	next := *b
-	next.Parked = slices.Clone(b.Parked[1:])
+	next.Parked = rest
 	if err := s.store.Save(ctx, next); err != nil {
 		return false, err
 	}

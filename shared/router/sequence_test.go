@@ -347,3 +347,31 @@ func TestSequencingReadsTheStoreOncePerClaim(t *testing.T) {
 	assert.EqualValues(t, 2, store.loads.Load())
 	assert.Zero(t, store.saves.Load()+store.releases.Load())
 }
+
+// An event that will never apply is dropped (bin/poison drop): the events
+// parked behind it are then applied when they are replayed, and the drop
+// of an event nothing waits for changes nothing.
+func TestDroppedEventReleasesItsSequence(t *testing.T) {
+	t.Parallel()
+	e := events{t}
+	store := router.NewMemoryBlocks()
+	s := startSequenced(t, store)
+	a := agg(1)
+	s.setBad(ev(1))
+	s.deliver(1, e.live(0, a, ev(1)), e.live(1, a, ev(2)))
+	s.poison.taken()
+
+	drop := kafka.Record{Topic: outboxTopic, Partition: 0, Offset: 2, Key: []byte(a), Headers: map[string]string{
+		router.ReplayOfKey: poisonTopic + "/0/0", router.ReplayForKey: service, router.DropKey: at(0),
+	}}
+	s.deliver(1, drop, e.replay(3, a, ev(2), 1), e.live(4, a, ev(3)))
+	assert.Equal(t, []string{ev(2), ev(3)}, s.takeHandled())
+	assert.Empty(t, s.poison.taken())
+	assert.Nil(t, blockedOrigins(t, store, a))
+	assert.EqualValues(t, 1, s.count(metrics.SequencesReleased))
+
+	drop.Offset = 5
+	s.deliver(1, drop)
+	assert.EqualValues(t, 2, s.count(metrics.MessagesSkipped, "reason", router.SkipDropped))
+	assert.Empty(t, s.takeHandled())
+}

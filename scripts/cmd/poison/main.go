@@ -5,6 +5,7 @@
 //	poison show   ID|EVENT_ID ...
 //	poison replay ID|EVENT_ID ...
 //	poison replay -matching [-service S] [-reason TEXT] [-type T]
+//	poison drop   ID|EVENT_ID ...
 //
 // An entry's ID is its place in its poison topic, "topic/partition/offset"
 // (list prints it); an event id works as well. replay sends each record
@@ -12,7 +13,10 @@
 // only, and notes it on the poison.replayed topic: list then hides it
 // (-replayed shows it). An entry is replayed with the rest of its
 // aggregate's entries, in order: the events the projector parked behind a
-// poisoned one wait for it, and are released by its replay. Replaying twice changes nothing: the projections
+// poisoned one wait for it, and are released by its replay. drop gives up
+// on events that will never apply (invalid as written): the projector
+// stops waiting for them, and the rest of their aggregates' entries are
+// replayed. Replaying twice changes nothing: the projections
 // are idempotent. -brokers defaults to $KAFKA_BROKERS, else the compose
 // stack's localhost:29092.
 package main
@@ -61,6 +65,7 @@ func usage(w io.Writer) {
   poison show   ID|EVENT_ID ...
   poison replay ID|EVENT_ID ...
   poison replay -matching [-service S] [-reason TEXT] [-type T]
+  poison drop   ID|EVENT_ID ...
 common: -brokers host:port,... (default $KAFKA_BROKERS, else localhost:29092), -timeout 1m`)
 }
 
@@ -117,6 +122,20 @@ func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
 			}
 		}
 		return nil
+	case "drop":
+		if len(f.IDs) == 0 {
+			return fmt.Errorf("%w: drop needs entry IDs or event ids", errUsage)
+		}
+		f.Replayed = true
+		entries, err := tool.List(ctx, f)
+		if err != nil {
+			return err
+		}
+		if len(entries) == 0 {
+			return errors.New("no entry matches")
+		}
+		done, err := tool.Drop(ctx, entries)
+		return errors.Join(err, printSent(out, done))
 	case "replay":
 		if len(f.IDs) == 0 && !*matching {
 			return fmt.Errorf("%w: replay needs entry IDs or event ids, or -matching with filters", errUsage)
@@ -132,18 +151,27 @@ func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
 			return errors.New("no entry matches")
 		}
 		done, err := tool.Replay(ctx, entries)
-		p := &printer{w: out}
-		for _, d := range done {
-			p.printf("replayed %s (%s %s) to %s for %s\n", d.Entry.ID, d.Entry.EventType, d.Entry.EventID, d.To, d.Entry.Service)
-			for _, c := range d.Covered {
-				p.printf("  with %s, an earlier copy of the same event\n", c.ID)
-			}
-		}
-		return errors.Join(err, p.err)
+		return errors.Join(err, printSent(out, done))
 	default:
 		usage(os.Stderr)
 		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
 	}
+}
+
+// printSent says what replay or drop wrote, one line per event.
+func printSent(out io.Writer, done []poison.Replayed) error {
+	p := &printer{w: out}
+	for _, d := range done {
+		verb := "replayed"
+		if d.Dropped {
+			verb = "dropped"
+		}
+		p.printf("%s %s (%s %s) to %s for %s\n", verb, d.Entry.ID, d.Entry.EventType, d.Entry.EventID, d.To, d.Entry.Service)
+		for _, c := range d.Covered {
+			p.printf("  with %s, an earlier copy of the same event\n", c.ID)
+		}
+	}
+	return p.err
 }
 
 func defaultBrokers() string {
@@ -212,6 +240,8 @@ func show(out io.Writer, e poison.Entry) error {
 	switch {
 	case e.Replayed != nil && e.Replayed.SupersededBy != "":
 		p.printf("superseded:     %s by the rebuild %s\n", e.Replayed.At.Format(time.RFC3339), e.Replayed.SupersededBy)
+	case e.Replayed != nil && e.Replayed.Dropped:
+		p.printf("dropped:        %s (drop record %s)\n", e.Replayed.At.Format(time.RFC3339), e.Replayed.To)
 	case e.Replayed != nil:
 		p.printf("replayed:       %s to %s\n", e.Replayed.At.Format(time.RFC3339), e.Replayed.To)
 	}
