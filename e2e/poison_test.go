@@ -13,6 +13,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/activityapp/event-processor/scripts/poison"
 )
 
 func poisonTopic(svc string) string { return svc + ".poison" }
@@ -104,14 +106,19 @@ func headers(r *kgo.Record) map[string]string {
 // poisoned is what the test checks of one poison record.
 type poisoned struct {
 	Key, Handler, CorrelationID string
+	ParkedBehind                bool
 }
 
 // TestPoisonInput sends two kinds of poison through the pipeline: an
 // outbox row whose payload is invalid for its event type, and a record on
 // the outbox topic that is not Debezium JSON at all. Each must land on the
 // poison topic of every projector that rejects it, with the reason, the
-// handler, the original key and the correlation id; the valid events after
-// them, on the same partitions, are projected normally.
+// handler, the original key and the correlation id. The valid events after
+// them of the same aggregate are parked behind them (on the poison topic,
+// not applied); other aggregates' events, on the same partitions, are
+// projected normally. Neither poisoned record can ever apply, so the
+// operator drops them (bin/poison drop): the parked events are replayed
+// and the read models end as if the poison had never been sent.
 func TestPoisonInput(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -171,22 +178,28 @@ func TestPoisonInput(t *testing.T) {
 			"participants": []any{}, "participant_count": 0, "version": 1},
 	}
 	want := map[string]any{"users": wantUsers, "activities": wantActivities, "user_statistics": s.wantUserStatistics()}
-	Eventually(t, ctx, 2*time.Minute, want, func() any {
+	read := func() any {
 		return map[string]any{
 			"users":           only(Documents(t, ctx, "users", userFields...), wantUsers),
 			"activities":      only(Documents(t, ctx, "activities", activityFields...), wantActivities),
 			"user_statistics": only(Documents(t, ctx, "user_statistics", userStatFields...), wantUsers),
 		}
+	}
+	// The other aggregate's event is projected; the users' are parked.
+	Eventually(t, ctx, 2*time.Minute, wantActivities, func() any {
+		return only(Documents(t, ctx, "activities", activityFields...), wantActivities)
 	})
-	// Every group past everything: whatever would be poisoned has been.
+	// Every group past everything: whatever would be poisoned or parked
+	// has been.
 	waitCaughtUp(t, ctx, 90*time.Second)
+	assert.Empty(t, only(Documents(t, ctx, "users", userFields...), wantUsers), "no user projected past its poisoned event")
 
 	for _, svc := range Projectors {
 		recs := readTopic(t, ctx, poisonTopic(svc), start[svc])
 		var got []poisoned
 		for _, r := range recs {
 			h := headers(r)
-			p := poisoned{Key: string(r.Key), Handler: h["handler_poisoned"], CorrelationID: h["correlation_id"]}
+			p := poisoned{Key: string(r.Key), Handler: h["handler_poisoned"], CorrelationID: h["correlation_id"], ParkedBehind: h["parked_behind"] != ""}
 			got = append(got, p)
 			reason := h["reason_poisoned"]
 			switch h["correlation_id"] {
@@ -195,16 +208,55 @@ func TestPoisonInput(t *testing.T) {
 			case cidB:
 				assert.Contains(t, reason, "not JSON", "%s: reason of the garbage record", svc)
 				assert.Equal(t, "this is {not json", string(r.Value), "%s: poisoned value", svc)
+			default:
+				assert.Contains(t, reason, "an earlier record of its sequence is poisoned", "%s: reason of a parked event", svc)
 			}
 			t.Logf("%s: key %s handler %s correlation %s reason %q", poisonTopic(svc), p.Key, p.Handler, p.CorrelationID, reason)
 		}
-		want := []poisoned{{Key: keyOf(ub), Handler: svc + ".outbox", CorrelationID: cidB}}
+		// The router parks before any handler looks at the event: the
+		// activity projector parks b1 too, which it would then ignore.
+		want := []poisoned{
+			{Key: keyOf(ub), Handler: svc + ".outbox", CorrelationID: cidB},
+			{Key: keyOf(ub), Handler: svc + ".outbox", CorrelationID: b1.CorrelationID, ParkedBehind: true},
+		}
 		if svc != "activity-projector" { // it does not handle user events
-			want = append(want, poisoned{Key: keyOf(ua), Handler: svc + ".outbox", CorrelationID: cidA})
+			want = append(want, poisoned{Key: keyOf(ua), Handler: svc + ".outbox", CorrelationID: cidA},
+				poisoned{Key: keyOf(ua), Handler: svc + ".outbox", CorrelationID: a2.CorrelationID, ParkedBehind: true})
 		}
 		sortPoisoned(want)
 		sortPoisoned(got)
 		assert.Equal(t, want, got, "%s: exactly these records", poisonTopic(svc))
+	}
+
+	// Neither poisoned record will ever apply: the operator drops them,
+	// which replays what was parked behind them.
+	tool, err := poison.New([]string{stack.KafkaBroker})
+	require.NoError(t, err)
+	defer tool.Close()
+	entries, err := tool.List(ctx, poison.Filter{Services: Projectors})
+	require.NoError(t, err)
+	var hopeless []poison.Entry
+	for _, e := range entries {
+		if e.CorrelationID == cidA || e.CorrelationID == cidB {
+			hopeless = append(hopeless, e)
+		}
+	}
+	require.Len(t, hopeless, 5, "cidA in two projectors, cidB in three")
+	sent, err := tool.Drop(ctx, hopeless)
+	require.NoError(t, err)
+	dropped := 0
+	for _, d := range sent {
+		if d.Dropped {
+			dropped++
+		}
+	}
+	assert.Equal(t, 5, dropped)
+	assert.Len(t, sent, 5+5, "each dropped record, then the event parked behind it")
+	Eventually(t, ctx, 2*time.Minute, want, read)
+	left, err := tool.List(ctx, poison.Filter{Services: Projectors})
+	require.NoError(t, err)
+	for _, e := range left {
+		assert.NotContains(t, []string{cidA, cidB, a2.CorrelationID, b1.CorrelationID}, e.CorrelationID, "%s is dealt with", e.ID)
 	}
 	t.Logf("poison scenario in %v", time.Since(began).Round(100*time.Millisecond))
 }
