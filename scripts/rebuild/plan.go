@@ -73,6 +73,9 @@ func services() []string {
 // LivePoisonTopic is the live projector's poison topic (the default).
 func (p Plan) LivePoisonTopic() string { return p.Service + ".poison" }
 
+// RebuildPoisonTopic is the rebuild instance's poison topic.
+func (p Plan) RebuildPoisonTopic() string { return p.RebuildGroup() + ".poison" }
+
 // RebuildGroup is the rebuild instance's consumer group.
 func (p Plan) RebuildGroup() string { return p.Service + ".rebuild" + p.Suffix }
 
@@ -94,7 +97,7 @@ func (p Plan) Env() []string {
 	env := []string{
 		"KAFKA_CONSUMER_GROUP=" + p.RebuildGroup(),
 		"KAFKA_AUTO_OFFSET_RESET=earliest",
-		"KAFKA_POISON_TOPIC=" + p.RebuildGroup() + ".poison",
+		"KAFKA_POISON_TOPIC=" + p.RebuildPoisonTopic(),
 		"READ_MODEL_REBUILD_SUFFIX=" + p.Suffix,
 	}
 	if p.statistics() {

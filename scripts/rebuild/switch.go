@@ -26,6 +26,37 @@ type Switched struct {
 	// Superseded are the live poison topic's entries the rebuild made
 	// moot (their events were read again by the rebuild).
 	Superseded int
+	// Resolved are the rebuild poison topic's entries whose events no
+	// blocked sequence waits for any more: the rebuild applied or dropped
+	// them as it read the replays and drops the live projector had been
+	// given. They are noted as superseded too.
+	Resolved int
+}
+
+// resolvedInRebuild are the entries of p's rebuild poison topic that no
+// block of the rebuild waits for.
+func resolvedInRebuild(ctx context.Context, db *mongo.Database, entries *poison.Tool, p Plan) ([]poison.Entry, error) {
+	all, err := entries.List(ctx, poison.Filter{Services: []string{p.Service}})
+	if err != nil {
+		return nil, err
+	}
+	blocks, err := readmodel.NewBlocks(db, readmodel.Namer{RebuildSuffix: p.Suffix}, p.Service).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	waiting := map[[2]string]bool{}
+	for _, b := range blocks {
+		for _, o := range b.Parked {
+			waiting[[2]string{b.Handler, o}] = true
+		}
+	}
+	var out []poison.Entry
+	for _, e := range all {
+		if e.At.Topic == p.RebuildPoisonTopic() && e.Key != nil && !waiting[[2]string{e.Handler, e.Origin}] {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 // Switch ends the rebuild p, once the live projector and the rebuild
@@ -44,7 +75,8 @@ type Switched struct {
 //   - deletes the rebuild's groups and increments topic.
 //
 // The rebuild's poison topic stays: its entries are the events the code of
-// now cannot use. The collections that served before stay until
+// now cannot use, and those parked behind them; the entries of sequences
+// the rebuild has released already are noted as superseded. The collections that served before stay until
 // DropStale: a reader that resolved a read model just before the switch
 // still reads them.
 func Switch(ctx context.Context, db *mongo.Database, cl *kgo.Client, entries *poison.Tool, p Plan) (Switched, error) {
@@ -99,6 +131,14 @@ func Switch(ctx context.Context, db *mongo.Database, cl *kgo.Client, entries *po
 		return done, err
 	}
 	done.Superseded = len(stale)
+	resolved, err := resolvedInRebuild(ctx, db, entries, p)
+	if err != nil {
+		return done, err
+	}
+	if err := entries.Supersede(ctx, resolved, p.RebuildGroup()); err != nil {
+		return done, err
+	}
+	done.Resolved = len(resolved)
 	done.Previous = previous
 	if _, err := adm.DeleteGroups(ctx, slicesKeys(p.RebuildGroups())...); err != nil {
 		return done, fmt.Errorf("rebuild: delete the rebuild's groups: %w", err)

@@ -3,6 +3,7 @@ package rebuild_test
 import (
 	"context"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/activityapp/event-processor/scripts/rebuild"
 	"github.com/activityapp/event-processor/scripts/report"
 	"github.com/activityapp/event-processor/shared/readmodel"
+	"github.com/activityapp/event-processor/shared/router"
 	"github.com/activityapp/event-processor/testkit/kafkatest"
 	"github.com/activityapp/event-processor/testkit/mongotest"
 )
@@ -55,7 +57,7 @@ func TestPlan(t *testing.T) {
 // group and supersedes the live poison entries from before.
 func TestSwitch(t *testing.T) {
 	ctx := t.Context()
-	c := kafkatest.Start(t, 2, rebuild.DefaultTopic, "user-projector.poison")
+	c := kafkatest.Start(t, 2, rebuild.DefaultTopic, "user-projector.poison", "user-projector.rebuild_r1.poison")
 	for i := range 4 {
 		c.Produce(t, rebuild.DefaultTopic, []byte{byte('a' + i)}, []byte("{}"), nil)
 	}
@@ -68,7 +70,16 @@ func TestSwitch(t *testing.T) {
 	entries, err := poison.New(c.Brokers())
 	require.NoError(t, err)
 	defer entries.Close()
+	// The rebuild poisoned an event of aggregate x and parked one of y,
+	// whose block it has released since (a replay or drop it read).
+	for i, key := range []string{"x", "y"} {
+		c.Produce(t, "user-projector.rebuild_r1.poison", []byte(key), []byte("{}"), map[string]string{
+			"handler_poisoned": "user-projector.outbox", "topic_poisoned": rebuild.DefaultTopic, "reason_poisoned": "bad",
+			"kafka_partition": "0", "kafka_offset": strconv.Itoa(10 + i)})
+	}
 	db := mongotest.Database(t)
+	require.NoError(t, readmodel.NewBlocks(db, readmodel.Namer{RebuildSuffix: "_r1"}, "user-projector").Save(ctx,
+		router.Block{Handler: "user-projector.outbox", Key: "x", Topic: rebuild.DefaultTopic, Parked: []string{rebuild.DefaultTopic + "/0/10"}}))
 	_, err = db.Collection("users").InsertOne(ctx, bson.D{{Key: "_id", Value: "old"}})
 	require.NoError(t, err)
 	_, err = db.Collection("users_r1").InsertOne(ctx, bson.D{{Key: "_id", Value: "new"}})
@@ -102,6 +113,7 @@ func TestSwitch(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"users", "blocked_sequences_user_projector"}, done.Previous)
 	assert.Equal(t, 1, done.Superseded)
+	assert.Equal(t, 1, done.Resolved, "the rebuild's entry of y")
 	names, err := db.ListCollectionNames(ctx, bson.D{})
 	require.NoError(t, err)
 	assert.Contains(t, names, "users", "kept until DropStale, for readers that resolved before")
@@ -128,7 +140,8 @@ func TestSwitch(t *testing.T) {
 	assert.NotContains(t, groups.Groups(), p.RebuildGroup(), "the rebuild's group is deleted")
 	left, err := entries.List(ctx, poison.Filter{})
 	require.NoError(t, err)
-	assert.Empty(t, left, "the earlier poison entry is superseded")
+	require.Len(t, left, 1, "the earlier poison entry is superseded, and the rebuild's resolved one")
+	assert.Equal(t, []byte("x"), left[0].Key, "the entry its block still waits for")
 }
 
 // A topic the rebuild instance has not created yet is not caught up.

@@ -51,24 +51,32 @@ func blockID(handler, key string) string { return handler + " " + key }
 
 // Blocks are the blocks of handler on topic's partition.
 func (s *Blocks) Blocks(ctx context.Context, handler, topic string, partition int32) ([]router.Block, error) {
+	return s.find(ctx, bson.D{{Key: "handler", Value: handler}, {Key: "topic", Value: topic}, {Key: "partition", Value: partition}})
+}
+
+func (s *Blocks) find(ctx context.Context, filter bson.D) ([]router.Block, error) {
 	coll, err := s.namer.Collection(ctx, s.db, s.readModel)
 	if err != nil {
 		return nil, classify(err)
 	}
-	cur, err := coll.Find(ctx, bson.D{{Key: "handler", Value: handler}, {Key: "topic", Value: topic}, {Key: "partition", Value: partition}},
-		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	cur, err := coll.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
-		return nil, classify(fmt.Errorf("readmodel: blocks of %s %s/%d: %w", handler, topic, partition, err))
+		return nil, classify(fmt.Errorf("readmodel: blocks %v: %w", filter, err))
 	}
 	var docs []blockDoc
 	if err := cur.All(ctx, &docs); err != nil {
-		return nil, classify(fmt.Errorf("readmodel: blocks of %s %s/%d: %w", handler, topic, partition, err))
+		return nil, classify(fmt.Errorf("readmodel: blocks %v: %w", filter, err))
 	}
 	out := make([]router.Block, len(docs))
 	for i, d := range docs {
 		out[i] = router.Block{Handler: d.Handler, Key: d.Key, Topic: d.Topic, Partition: d.Partition, Parked: d.Parked, Since: d.Since}
 	}
 	return out, nil
+}
+
+// All are every block of the service, by handler and key.
+func (s *Blocks) All(ctx context.Context) ([]router.Block, error) {
+	return s.find(ctx, bson.D{})
 }
 
 // Save writes b whole.

@@ -105,25 +105,44 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 		}
 	}
 
-	// items are handled together; held, the records of blocked sequences,
-	// one at a time after them, in order.
+	// items are handled together; held, one at a time after them, in
+	// order: the records of blocked sequences, drops, a rebuild's replays
+	// (whether a sequence of this batch blocks is known only then), and
+	// every later record of a sequence with a held one.
 	var items, held []item[T]
+	var heldKeys map[string]bool
 	for _, rec := range batch.Records {
-		if f := rec.Headers[ReplayForKey]; f != "" && (f != r.cfg.Service || r.cfg.SkipReplays) {
-			reason := SkipReplayForOther
-			if r.cfg.SkipReplays {
-				reason = SkipReplayInRebuild
+		replayed := false
+		if f := rec.Headers[ReplayForKey]; f != "" {
+			if f != r.cfg.Service {
+				r.metrics.skipped.WithLabelValues(h.Name, SkipReplayForOther).Inc()
+				continue
 			}
-			r.metrics.skipped.WithLabelValues(h.Name, reason).Inc()
+			replayed = true
+		}
+		if replayed && r.cfg.SkipReplays && seq == nil {
+			r.metrics.skipped.WithLabelValues(h.Name, SkipReplayInRebuild).Inc()
 			continue
 		}
+		hold := seq != nil && (replayed && r.cfg.SkipReplays || rec.Headers[DropKey] != "" ||
+			heldKeys[string(rec.Key)] || seq.blocked(rec) != nil)
+		if hold && rec.Key != nil {
+			if heldKeys == nil {
+				heldKeys = map[string]bool{}
+			}
+			heldKeys[string(rec.Key)] = true
+		}
 		if rec.Headers[DropKey] != "" {
-			held = append(held, item[T]{rec: rec}) // in order with the sequence's other records
+			if hold {
+				held = append(held, item[T]{rec: rec})
+			} else {
+				r.metrics.skipped.WithLabelValues(h.Name, SkipDropped).Inc()
+			}
 			continue
 		}
 		it := item[T]{rec: rec, dec: h.decode(rec)}
 		switch {
-		case seq.blocked(rec) != nil:
+		case hold:
 			held = append(held, it)
 		case it.dec.Err != nil:
 			if err := h.poison(ctx, r, seq, it, it.dec.Err); err != nil {
@@ -220,18 +239,23 @@ func (h BatchHandler[T]) handleHeld(ctx context.Context, r *Router, seq *partiti
 	if o := it.rec.Headers[DropKey]; o != "" {
 		return h.drop(ctx, r, seq, b, it.rec, o)
 	}
-	if b == nil {
-		// Released by an earlier record of this batch.
+	replayed := it.rec.Headers[ReplayOfKey] != ""
+	parked := b != nil && slices.Contains(b.Parked, origin(it.rec))
+	switch {
+	case replayed && !parked && r.cfg.SkipReplays:
+		// A rebuild applies its own reading of the event, or waits for
+		// the replay that is its sequence's turn.
+		r.metrics.skipped.WithLabelValues(h.Name, SkipReplayInRebuild).Inc()
+		return nil
+	case b == nil:
+		// Not blocked, or released by an earlier record of this batch.
 		_, err := h.handleAlone(ctx, r, seq, it)
 		return err
-	}
-	if it.dec.Skip != "" {
+	case it.dec.Skip != "":
 		h.skip(ctx, r, it)
 		return nil
 	}
 	o := origin(it.rec)
-	replayed := it.rec.Headers[ReplayOfKey] != ""
-	parked := slices.Contains(b.Parked, o)
 	switch {
 	case replayed && o == b.head():
 		applied, err := h.handleAlone(ctx, r, seq, it)

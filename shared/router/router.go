@@ -26,9 +26,11 @@ type Config struct {
 	// Service names the projector (its consumer group): a replayed
 	// record for another service is skipped (see ReplayForKey).
 	Service string
-	// SkipReplays skips every replayed record: a rebuild reads each
-	// poisoned event's original record with the code of now, which makes
-	// the replay of it redundant (and, for counters, a second count).
+	// SkipReplays skips replayed records: a rebuild reads each poisoned
+	// event's original record with the code of now, which makes the
+	// replay of it redundant (and, for counters, a second count). Except
+	// in a sequence the rebuild has blocked itself: there the replays and
+	// drops that released the live projector's block release its own.
 	SkipReplays bool
 	// PoisonTopic receives records that failed permanently.
 	PoisonTopic string

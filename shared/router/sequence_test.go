@@ -87,15 +87,19 @@ type sequencedRouter struct {
 	handled []string
 }
 
-func startSequenced(t *testing.T, blocks router.BlockStore) *sequencedRouter {
+func startSequenced(t *testing.T, blocks router.BlockStore, opts ...func(*router.Config)) *sequencedRouter {
 	t.Helper()
 	s := &sequencedRouter{t: t, in: &feed{ch: make(chan *message.Message)}, poison: &recordingPublisher{},
 		counters: prometheus.NewRegistry(), bad: map[string]bool{}}
 	logger := logging.New(io.Discard, slog.LevelDebug, service)
-	r, err := router.New(router.Config{
+	cfg := router.Config{
 		Service: service, PoisonTopic: poisonTopic, Blocks: blocks,
 		RetryInitialInterval: time.Millisecond, RetryMaxInterval: time.Millisecond, CloseTimeout: 5 * time.Second,
-	}, s.poison, logger, s.counters)
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	r, err := router.New(cfg, s.poison, logger, s.counters)
 	require.NoError(t, err)
 	dec, err := debezium.NewDecoder(debezium.DecoderConfig{})
 	require.NoError(t, err)
@@ -374,4 +378,27 @@ func TestDroppedEventReleasesItsSequence(t *testing.T) {
 	s.deliver(1, drop)
 	assert.EqualValues(t, 2, s.count(metrics.MessagesSkipped, "reason", router.SkipDropped))
 	assert.Empty(t, s.takeHandled())
+}
+
+// A rebuild skips replays, having read every event's own record, except
+// in a sequence it has blocked itself: the drop and the replays that
+// released the live projector's block release the rebuild's the same way.
+func TestRebuildReleasesItsBlocksAsTheLiveProjectorDid(t *testing.T) {
+	t.Parallel()
+	e := events{t}
+	store := router.NewMemoryBlocks()
+	s := startSequenced(t, store, func(c *router.Config) { c.SkipReplays = true })
+	a, b := agg(1), agg(2)
+	s.setBad(ev(1))
+	drop := kafka.Record{Topic: outboxTopic, Partition: 0, Offset: 4, Key: []byte(a), Headers: map[string]string{
+		router.ReplayOfKey: poisonTopic + "/0/0", router.ReplayForKey: service, router.DropKey: at(0),
+	}}
+	s.deliver(1, e.live(0, a, ev(1)), e.live(1, a, ev(2)), e.live(2, b, ev(3)),
+		e.replay(3, b, ev(3), 2), // a replay of an event the rebuild applied from its own record
+		drop, e.replay(5, a, ev(1), 0), // a replay before the drop's turn would be parked; this one comes after
+		e.replay(6, a, ev(2), 1))
+	assert.Equal(t, []string{ev(3), ev(2)}, s.takeHandled())
+	assert.Nil(t, blockedOrigins(t, store, a))
+	assert.EqualValues(t, 2, s.count(metrics.MessagesSkipped, "reason", router.SkipReplayInRebuild),
+		"the replay of b's event, and of the dropped event once nothing waited for it")
 }

@@ -122,8 +122,8 @@ func run(ctx context.Context, cmd string, args []string, out, progress io.Writer
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprintf(out, "%s: read models %s now served by %v (before: %v); %d earlier poison entries superseded\n",
-				p.Service, strings.Join(p.ReadModels, ", "), p.Collections(), done.Previous, done.Superseded)
+			_, err = fmt.Fprintf(out, "%s: read models %s now served by %v (before: %v); %d earlier poison entries superseded, %d of the rebuild's resolved in it\n",
+				p.Service, strings.Join(p.ReadModels, ", "), p.Collections(), done.Previous, done.Superseded, done.Resolved)
 			return err
 		})
 	default:
