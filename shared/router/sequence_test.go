@@ -394,8 +394,9 @@ func TestRebuildReleasesItsBlocksAsTheLiveProjectorDid(t *testing.T) {
 		router.ReplayOfKey: poisonTopic + "/0/0", router.ReplayForKey: service, router.DropKey: at(0),
 	}}
 	s.deliver(1, e.live(0, a, ev(1)), e.live(1, a, ev(2)), e.live(2, b, ev(3)),
-		e.replay(3, b, ev(3), 2),       // a replay of an event the rebuild applied from its own record
-		drop, e.replay(5, a, ev(1), 0), // a replay before the drop's turn would be parked; this one comes after
+		e.replay(3, b, ev(3), 2), // an event the rebuild applied from its own record
+		drop,
+		e.replay(5, a, ev(1), 0), // the event just dropped: nothing waits for it
 		e.replay(6, a, ev(2), 1))
 	assert.Equal(t, []string{ev(3), ev(2)}, s.takeHandled())
 	assert.Nil(t, blockedOrigins(t, store, a))
