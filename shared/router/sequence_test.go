@@ -220,6 +220,20 @@ func blockedOrigins(t *testing.T, store router.BlockStore, key string) []string 
 	return nil
 }
 
+// blockedBehindFirst is a sequenced router whose aggregate agg(1) is
+// blocked: its event ev(1), first read at offset 0, was poisoned (and stays
+// bad), and ev(2), at offset 1, parked behind it.
+func blockedBehindFirst(t *testing.T) (events, *router.MemoryBlocks, *sequencedRouter) {
+	e := events{t}
+	store := router.NewMemoryBlocks()
+	s := startSequenced(t, store)
+	s.setBad(ev(1))
+	s.deliver(1, e.live(0, agg(1), ev(1)), e.live(1, agg(1), ev(2)))
+	require.Equal(t, []string{at(0), at(1)}, blockedOrigins(t, store, agg(1)))
+	s.poison.taken()
+	return e, store, s
+}
+
 // An aggregate's events after a poisoned one are parked, not applied; the
 // other aggregates go on. Replaying the sequence in order applies it and
 // releases the aggregate; a replay before its turn is parked again.
@@ -269,13 +283,8 @@ func TestPoisonedEventParksItsAggregate(t *testing.T) {
 // and the parked events replayed after it wait again.
 func TestReplayThatFailsAgainKeepsTheBlock(t *testing.T) {
 	t.Parallel()
-	e := events{t}
-	store := router.NewMemoryBlocks()
-	s := startSequenced(t, store)
+	e, store, s := blockedBehindFirst(t)
 	a := agg(1)
-	s.setBad(ev(1))
-	s.deliver(1, e.live(0, a, ev(1)), e.live(1, a, ev(2)))
-	s.poison.taken()
 
 	s.deliver(1, e.replay(2, a, ev(1), 0), e.replay(3, a, ev(2), 1))
 	assert.Empty(t, s.takeHandled())
@@ -357,13 +366,8 @@ func TestSequencingReadsTheStoreOncePerClaim(t *testing.T) {
 // of an event nothing waits for changes nothing.
 func TestDroppedEventReleasesItsSequence(t *testing.T) {
 	t.Parallel()
-	e := events{t}
-	store := router.NewMemoryBlocks()
-	s := startSequenced(t, store)
+	e, store, s := blockedBehindFirst(t)
 	a := agg(1)
-	s.setBad(ev(1))
-	s.deliver(1, e.live(0, a, ev(1)), e.live(1, a, ev(2)))
-	s.poison.taken()
 
 	drop := kafka.Record{Topic: outboxTopic, Partition: 0, Offset: 2, Key: []byte(a), Headers: map[string]string{
 		router.ReplayOfKey: poisonTopic + "/0/0", router.ReplayForKey: service, router.DropKey: at(0),

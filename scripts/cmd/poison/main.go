@@ -108,13 +108,9 @@ func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
 		if len(f.IDs) == 0 {
 			return fmt.Errorf("%w: show needs an entry ID or event id", errUsage)
 		}
-		f.Replayed = true
-		entries, err := tool.List(ctx, f)
+		entries, err := selected(ctx, tool, f)
 		if err != nil {
 			return err
-		}
-		if len(entries) == 0 {
-			return fmt.Errorf("no entry %s", strings.Join(f.IDs, ", "))
 		}
 		for _, e := range entries {
 			if err := show(out, e); err != nil {
@@ -126,13 +122,9 @@ func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
 		if len(f.IDs) == 0 {
 			return fmt.Errorf("%w: drop needs entry IDs or event ids", errUsage)
 		}
-		f.Replayed = true
-		entries, err := tool.List(ctx, f)
+		entries, err := selected(ctx, tool, f)
 		if err != nil {
 			return err
-		}
-		if len(entries) == 0 {
-			return errors.New("no entry matches")
 		}
 		done, err := tool.Drop(ctx, entries)
 		return errors.Join(err, printSent(out, done))
@@ -140,15 +132,9 @@ func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
 		if len(f.IDs) == 0 && !*matching {
 			return fmt.Errorf("%w: replay needs entry IDs or event ids, or -matching with filters", errUsage)
 		}
-		if len(f.IDs) > 0 {
-			f.Replayed = true // named entries are replayed again if asked
-		}
-		entries, err := tool.List(ctx, f)
+		entries, err := selected(ctx, tool, f)
 		if err != nil {
 			return err
-		}
-		if len(entries) == 0 {
-			return errors.New("no entry matches")
 		}
 		done, err := tool.Replay(ctx, entries)
 		return errors.Join(err, printSent(out, done))
@@ -156,6 +142,23 @@ func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
 		usage(os.Stderr)
 		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
 	}
+}
+
+// selected are the entries f selects, at least one. Entries named by ID
+// are selected even if replayed before: they are shown, replayed or
+// dropped again if asked.
+func selected(ctx context.Context, tool *poison.Tool, f poison.Filter) ([]poison.Entry, error) {
+	if len(f.IDs) > 0 {
+		f.Replayed = true
+	}
+	entries, err := tool.List(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if len(entries) == 0 {
+		return nil, errors.New("no entry matches")
+	}
+	return entries, nil
 }
 
 // printSent says what replay or drop wrote, one line per event.

@@ -6,10 +6,12 @@
 package servicetest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -27,6 +29,8 @@ import (
 	"github.com/activityapp/event-processor/shared/config"
 	"github.com/activityapp/event-processor/shared/debezium/debeziumtest"
 	"github.com/activityapp/event-processor/shared/outbox"
+	"github.com/activityapp/event-processor/shared/readmodel"
+	"github.com/activityapp/event-processor/shared/router"
 	"github.com/activityapp/event-processor/shared/service"
 	"github.com/activityapp/event-processor/testkit/kafkatest"
 	"github.com/activityapp/event-processor/testkit/mongotest"
@@ -201,23 +205,23 @@ func WaitCommitted(t *testing.T, cluster *kafkatest.Cluster, group, topic string
 
 // Poisoned reads n records of the service's poison topic, by key, each as
 // its value and headers.
-func (s *Service) Poisoned(t *testing.T, n int) map[string]PoisonRecord {
+func (s *Service) Poisoned(t *testing.T, n int) []PoisonRecord {
 	t.Helper()
-	out := map[string]PoisonRecord{}
+	var out []PoisonRecord
 	for _, rec := range s.Kafka.Consume(t, s.Name+".poison", n, WaitTimeout) {
-		out[string(rec.Key)] = poisonRecord(rec)
+		out = append(out, poisonRecord(rec))
 	}
 	return out
 }
 
 // PoisonRecord is a record of a poison topic.
 type PoisonRecord struct {
-	Value   []byte
-	Headers map[string]string
+	Key, Value []byte
+	Headers    map[string]string
 }
 
 func poisonRecord(rec *kgo.Record) PoisonRecord {
-	p := PoisonRecord{Value: rec.Value, Headers: map[string]string{}}
+	p := PoisonRecord{Key: rec.Key, Value: rec.Value, Headers: map[string]string{}}
 	for _, h := range rec.Headers {
 		p.Headers[h.Key] = string(h.Value)
 	}
@@ -229,6 +233,9 @@ type Poison struct {
 	Key, Value []byte
 	// Reason is a part of reason_poisoned.
 	Reason string
+	// Parked says the record is fine but waits behind a poisoned record
+	// of its aggregate (router.ParkedBehindKey).
+	Parked bool
 }
 
 // ExpectPoisoned checks that exactly want reached the service's poison
@@ -237,13 +244,22 @@ type Poison struct {
 func (s *Service) ExpectPoisoned(t *testing.T, handler string, want ...Poison) {
 	t.Helper()
 	got := s.Poisoned(t, len(want))
-	require.Len(t, got, len(want), "one poison record per bad record, keyed like it")
+	require.Len(t, got, len(want), "one poison record per bad or parked record, keyed like it")
 	for _, w := range want {
-		rec, ok := got[string(w.Key)]
-		require.True(t, ok, "no poison record with key %s", w.Key)
-		assert.Equal(t, w.Value, rec.Value, "the original value is kept for a replay")
+		i := slices.IndexFunc(got, func(r PoisonRecord) bool { return bytes.Equal(r.Key, w.Key) && bytes.Equal(r.Value, w.Value) })
+		require.GreaterOrEqual(t, i, 0, "no poison record with key %s and value %s", w.Key, w.Value)
+		rec := got[i]
 		assert.Contains(t, rec.Headers["reason_poisoned"], w.Reason)
 		assert.Equal(t, handler, rec.Headers["handler_poisoned"])
 		assert.Equal(t, Topic, rec.Headers["topic_poisoned"])
+		assert.Equal(t, w.Parked, rec.Headers[router.ParkedBehindKey] != "", "%s parked", w.Key)
 	}
+}
+
+// Blocks are the service's blocked sequences, as it keeps them.
+func (s *Service) Blocks(t *testing.T) []router.Block {
+	t.Helper()
+	blocks, err := readmodel.NewBlocks(s.DB, readmodel.Namer{}, s.Name).All(t.Context())
+	require.NoError(t, err)
+	return blocks
 }
