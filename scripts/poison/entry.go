@@ -19,6 +19,7 @@ import (
 	wmiddleware "github.com/ThreeDotsLabs/watermill/message/router/middleware"
 
 	"github.com/activityapp/event-processor/shared/kafka"
+	"github.com/activityapp/event-processor/shared/outbox"
 	"github.com/activityapp/event-processor/shared/router"
 )
 
@@ -128,9 +129,9 @@ func entryFrom(at Position, ts time.Time, key, value []byte, headers map[string]
 		ID: at.String(), At: at, Time: ts, Key: key, Value: value, Headers: headers,
 		Handler:       headers[wmiddleware.PoisonedHandlerKey],
 		Reason:        headers[wmiddleware.ReasonForPoisonedKey],
-		EventID:       headers[router.EventIDKey],
-		EventType:     headers[router.EventTypeKey],
-		CorrelationID: headers[router.CorrelationIDKey],
+		EventID:       headers[outbox.EventIDKey],
+		EventType:     headers[outbox.EventTypeKey],
+		CorrelationID: headers[outbox.CorrelationIDKey],
 	}
 	e.From.Topic = headers[wmiddleware.PoisonedTopicKey]
 	if e.From.Topic == "" {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/activityapp/event-processor/scripts/poison"
 	"github.com/activityapp/event-processor/shared/kafka"
+	"github.com/activityapp/event-processor/shared/outbox"
 	"github.com/activityapp/event-processor/shared/router"
 	"github.com/activityapp/event-processor/testkit/kafkatest"
 )
@@ -26,7 +27,7 @@ func poisonRecords(t *testing.T, c *kafkatest.Cluster, poisonTopic, handler stri
 	require.NoError(t, err)
 	defer func() { _ = pub.Close() }()
 	for _, rec := range recs {
-		msg := router.PoisonMessage(handler, rec, rec.Headers[router.CorrelationIDKey], rec.Headers["test_event_id"], "UserCreated",
+		msg := router.PoisonMessage(handler, rec, rec.Headers[outbox.CorrelationIDKey], rec.Headers["test_event_id"], "UserCreated",
 			errors.New("invalid event payload: UserCreated e1: schema_version: unsupported version 2 (this build reads 1)"))
 		require.NoError(t, pub.Publish(poisonTopic, msg))
 	}
@@ -36,7 +37,7 @@ func TestListShowsEntriesAndReplaySendsThemBackForTheirServiceOnly(t *testing.T)
 	c := kafkatest.Start(t, 3, outboxTopic, "user-projector.poison", "activity-projector.poison")
 	poisonRecords(t, c, "user-projector.poison", "user-projector.outbox",
 		kafka.Record{Topic: outboxTopic, Partition: 2, Offset: 40, Key: []byte("agg-1"), Value: []byte(`{"payload":1}`),
-			Headers: map[string]string{router.CorrelationIDKey: "corr-1", "test_event_id": "e1", "traceparent": "00-abc"}},
+			Headers: map[string]string{outbox.CorrelationIDKey: "corr-1", "test_event_id": "e1", "traceparent": "00-abc"}},
 		kafka.Record{Topic: outboxTopic, Partition: 1, Offset: 7, Key: []byte("agg-2"), Value: nil, // a tombstone
 			Headers: map[string]string{"test_event_id": "e2"}},
 	)
@@ -97,7 +98,7 @@ func TestListShowsEntriesAndReplaySendsThemBackForTheirServiceOnly(t *testing.T)
 			assert.Equal(t, []byte(`{"payload":1}`), r.Value)
 			assert.Equal(t, map[string]string{
 				router.ReplayOfKey: e1.ID, router.ReplayForKey: "user-projector", router.OriginKey: outboxTopic + "/2/40",
-				router.CorrelationIDKey: "corr-1", router.EventIDKey: "e1", router.EventTypeKey: "UserCreated",
+				outbox.CorrelationIDKey: "corr-1", outbox.EventIDKey: "e1", outbox.EventTypeKey: "UserCreated",
 				"test_event_id": "e1", "traceparent": "00-abc",
 			}, h, "the record's own headers, none of the poison ones")
 		case "agg-2":
@@ -249,7 +250,7 @@ func TestSequencesWithoutKeysOrPending(t *testing.T) {
 func TestDropReleasesTheRest(t *testing.T) {
 	c := kafkatest.Start(t, 1, outboxTopic, "user-projector.poison")
 	first := kafka.Record{Topic: outboxTopic, Offset: 3, Key: []byte("a"), Value: []byte(`{"bad":true}`),
-		Headers: map[string]string{"test_event_id": "a1", router.CorrelationIDKey: "corr-a1"}}
+		Headers: map[string]string{"test_event_id": "a1", outbox.CorrelationIDKey: "corr-a1"}}
 	second := kafka.Record{Topic: outboxTopic, Offset: 4, Key: []byte("a"), Value: []byte(`{"good":true}`),
 		Headers: map[string]string{"test_event_id": "a2", router.ParkedBehindKey: outboxTopic + "/0/3"}}
 	poisonRecords(t, c, "user-projector.poison", "user-projector.outbox", first, second)

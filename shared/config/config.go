@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"math"
 	"net"
-	"os"
 	"regexp"
 	"strconv"
 	"time"
@@ -126,11 +125,6 @@ var (
 	databaseName  = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,63}$`)
 	rebuildSuffix = regexp.MustCompile(`^_[a-z0-9_]{1,40}$`)
 )
-
-// Load reads the shared settings of service from the process environment.
-func Load(service string) (Config, *Env, error) {
-	return LoadFrom(service, os.LookupEnv)
-}
 
 // LoadFrom reads the shared settings through lookup. It returns the Env so
 // the caller can read service-specific variables and check Env.Err.

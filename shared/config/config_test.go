@@ -226,19 +226,20 @@ func TestEnvServiceVariables(t *testing.T) {
 		"WORKERS": "zero",
 	}))
 	assert.Equal(t, 12, env.Int("BATCH", 1, 1, 100))
-	assert.Equal(t, "x", env.Required("NAME"))
+	assert.Equal(t, "x", env.String("NAME", "default"), "trimmed")
+	assert.Equal(t, "default", env.String("MISSING", "default"))
 	assert.Equal(t, 3, env.Int("MISSING", 3, 1, 100))
 	require.NoError(t, env.Err())
 
-	assert.Equal(t, "", env.Required("TOKEN"))
+	assert.Equal(t, 4, env.Int("WORKERS", 4, 1, 10))
 	err := env.Err()
 	require.ErrorIs(t, err, config.ErrInvalid)
-	assert.Contains(t, err.Error(), "TOKEN")
-	assert.Contains(t, err.Error(), "required")
+	assert.Contains(t, err.Error(), "WORKERS")
+	assert.Contains(t, err.Error(), `"zero"`)
 
 	// The first error is kept.
-	assert.Equal(t, 4, env.Int("WORKERS", 4, 1, 10))
-	assert.Contains(t, env.Err().Error(), "TOKEN")
+	assert.Equal(t, 5, env.Int("BATCH", 5, 1, 10))
+	assert.Contains(t, env.Err().Error(), "WORKERS")
 }
 
 func TestValidateTopic(t *testing.T) {

@@ -83,16 +83,6 @@ func (e *Env) String(name, def string) string {
 	return def
 }
 
-// Required returns the variable's value and records an error when it is
-// unset or empty.
-func (e *Env) Required(name string) string {
-	v, ok := e.raw(name)
-	if !ok {
-		e.fail(name, "required but not set")
-	}
-	return v
-}
-
 // List splits a comma-separated value, dropping empty items.
 func (e *Env) List(name string, def []string) []string {
 	v, ok := e.raw(name)

@@ -35,15 +35,6 @@ func Set[T any](v *Versions, field string, version int64, dst *T, value T) bool 
 	return true
 }
 
-// Max is the highest version recorded for any field.
-func (v Versions) Max() int64 {
-	var m int64
-	for _, n := range v {
-		m = max(m, n)
-	}
-	return m
-}
-
 // Head is the newest event a document reflects.
 type Head struct {
 	// Version is the highest aggregate version applied.

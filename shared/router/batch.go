@@ -12,6 +12,7 @@ import (
 	"github.com/activityapp/event-processor/shared/fault"
 	"github.com/activityapp/event-processor/shared/kafka"
 	"github.com/activityapp/event-processor/shared/logging"
+	"github.com/activityapp/event-processor/shared/outbox"
 )
 
 // Decoded is what a batch handler's Decode makes of one record.
@@ -392,18 +393,14 @@ const (
 	SkipReplayInRebuild = "replay_in_rebuild"
 )
 
-// Correlation header names a record may carry.
-const (
-	CorrelationIDKey     = "correlation_id"
-	correlationHeaderAlt = "X-Correlation-ID"
-	EventIDKey           = "event_id"
-	EventTypeKey         = "event_type"
-)
+// correlationHeaderAlt is the other correlation header a record may carry
+// (besides outbox.CorrelationIDKey).
+const correlationHeaderAlt = "X-Correlation-ID"
 
 // recordCorrelationID is the record's correlation header or, without one,
 // its position: the record is then the root of its own chain.
 func recordCorrelationID(rec kafka.Record) string {
-	for _, k := range []string{CorrelationIDKey, correlationHeaderAlt} {
+	for _, k := range []string{outbox.CorrelationIDKey, correlationHeaderAlt} {
 		if v := rec.Headers[k]; v != "" {
 			return v
 		}

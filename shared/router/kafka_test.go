@@ -603,9 +603,9 @@ func TestUndecodableRecordsArePoisonedAlone(t *testing.T) {
 			// Without a correlation header, the record is the root of
 			// its own chain.
 			wantCorr := cmp.Or(tc.corrID, position)
-			assert.Equal(t, wantCorr, h[router.CorrelationIDKey])
+			assert.Equal(t, wantCorr, h[outbox.CorrelationIDKey])
 			assert.NotContains(t, h, kafka.MetadataKey, "the key is the record's key")
-			assert.NotContains(t, h, router.EventIDKey, "an undecodable record has no event")
+			assert.NotContains(t, h, outbox.EventIDKey, "an undecodable record has no event")
 			if tc.checkFn != nil {
 				tc.checkFn(t, r)
 			}
@@ -652,9 +652,9 @@ func TestPermanentErrorPoisonsOnlyThatEvent(t *testing.T) {
 	assert.Equal(t, uuidN(1003, 2), string(poison.Key))
 	assert.Equal(t, outboxRecord(t, bad, uuidN(1003, 2), correlationID(3, 2)), poison.Value)
 	h := headers(poison)
-	assert.Equal(t, bad, h[router.EventIDKey])
-	assert.Equal(t, "UserCreated", h[router.EventTypeKey])
-	assert.Equal(t, correlationID(3, 2), h[router.CorrelationIDKey], "the correlation id of the outbox metadata")
+	assert.Equal(t, bad, h[outbox.EventIDKey])
+	assert.Equal(t, "UserCreated", h[outbox.EventTypeKey])
+	assert.Equal(t, correlationID(3, 2), h[outbox.CorrelationIDKey], "the correlation id of the outbox metadata")
 	assert.Equal(t, "2", h[kafka.MetadataOffset])
 	assert.Contains(t, h[wmiddleware.ReasonForPoisonedKey], "invalid event "+bad)
 	assert.Equal(t, handlerName, h[wmiddleware.PoisonedHandlerKey])
@@ -804,7 +804,7 @@ func TestPanicIsRetriedThenPoisoned(t *testing.T) {
 
 			assert.Equal(t, tc.calls(ids), j.ids())
 			h := headers(poison)
-			assert.Equal(t, bad, h[router.EventIDKey])
+			assert.Equal(t, bad, h[outbox.EventIDKey])
 			assert.Contains(t, h[wmiddleware.ReasonForPoisonedKey], "panic: nil map in projection of "+bad)
 			assert.EqualValues(t, 1, p.count(metrics.MessagesPoisoned))
 			assert.EqualValues(t, tc.n-1, p.count(metrics.MessagesProcessed))
@@ -1071,7 +1071,7 @@ func TestParkedAcrossRestart(t *testing.T) {
 
 	assert.Equal(t, []string{other}, eventIDs(j.events()))
 	require.Len(t, entries, 3)
-	assert.Equal(t, third, headers(entries[2])[router.EventIDKey])
+	assert.Equal(t, third, headers(entries[2])[outbox.EventIDKey])
 	assert.Equal(t, outboxTopic+"/0/0", headers(entries[2])[router.ParkedBehindKey])
 	blocks, err := store.Blocks(t.Context(), handlerName, outboxTopic, 0)
 	require.NoError(t, err)

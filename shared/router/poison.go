@@ -13,6 +13,7 @@ import (
 
 	"github.com/activityapp/event-processor/shared/kafka"
 	"github.com/activityapp/event-processor/shared/logging"
+	"github.com/activityapp/event-processor/shared/outbox"
 )
 
 // PoisonedSubscriber is what poisoned records name as their subscriber.
@@ -107,12 +108,12 @@ func PoisonMessage(handler string, rec kafka.Record, correlationID, eventID, eve
 	msg.Metadata.Set(kafka.MetadataTopic, rec.Topic)
 	msg.Metadata.Set(kafka.MetadataPartition, strconv.Itoa(int(rec.Partition)))
 	msg.Metadata.Set(kafka.MetadataOffset, strconv.FormatInt(rec.Offset, 10))
-	msg.Metadata.Set(CorrelationIDKey, correlationID)
+	msg.Metadata.Set(outbox.CorrelationIDKey, correlationID)
 	if eventID != "" {
-		msg.Metadata.Set(EventIDKey, eventID)
+		msg.Metadata.Set(outbox.EventIDKey, eventID)
 	}
 	if eventType != "" {
-		msg.Metadata.Set(EventTypeKey, eventType)
+		msg.Metadata.Set(outbox.EventTypeKey, eventType)
 	}
 	msg.Metadata.Set(wmiddleware.ReasonForPoisonedKey, reason.Error())
 	msg.Metadata.Set(wmiddleware.PoisonedTopicKey, rec.Topic)

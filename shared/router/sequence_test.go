@@ -200,9 +200,9 @@ func poisonSummary(msgs []*message.Message) []string {
 	out := make([]string, len(msgs))
 	for i, m := range msgs {
 		if b := m.Metadata.Get(router.ParkedBehindKey); b != "" {
-			out[i] = m.Metadata.Get(router.EventIDKey) + " parked behind " + b
+			out[i] = m.Metadata.Get(outbox.EventIDKey) + " parked behind " + b
 		} else {
-			out[i] = m.Metadata.Get(router.EventIDKey) + " poisoned: " + m.Metadata.Get(wmiddleware.ReasonForPoisonedKey)
+			out[i] = m.Metadata.Get(outbox.EventIDKey) + " poisoned: " + m.Metadata.Get(wmiddleware.ReasonForPoisonedKey)
 		}
 	}
 	return out

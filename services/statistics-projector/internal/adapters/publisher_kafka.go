@@ -8,7 +8,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	"github.com/activityapp/event-processor/shared/kafka"
-	"github.com/activityapp/event-processor/shared/router"
+	"github.com/activityapp/event-processor/shared/outbox"
 
 	"github.com/activityapp/event-processor/services/statistics-projector/internal/domain/stats"
 )
@@ -71,7 +71,7 @@ func (p *ContributionPublisher) Publish(ctx context.Context, cs ...stats.Contrib
 		msg := message.NewMessage(c.ID(), payload)
 		msg.Metadata.Set(kafka.MetadataKey, c.Key())
 		if c.CorrelationID != "" {
-			msg.Metadata.Set(router.CorrelationIDKey, c.CorrelationID)
+			msg.Metadata.Set(outbox.CorrelationIDKey, c.CorrelationID)
 		}
 		msgs = append(msgs, msg)
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/activityapp/event-processor/shared/fault"
 	"github.com/activityapp/event-processor/shared/kafka"
 	"github.com/activityapp/event-processor/shared/outbox"
-	"github.com/activityapp/event-processor/shared/router"
 
 	"github.com/activityapp/event-processor/services/statistics-projector/internal/adapters"
 	"github.com/activityapp/event-processor/services/statistics-projector/internal/domain/stats"
@@ -201,12 +200,12 @@ func TestContributionPublisherKeysByDocument(t *testing.T) {
 		assert.Equal(t, cs[i].Key(), m.Metadata.Get(kafka.MetadataKey), "the Kafka key is the document")
 		got, err := adapters.UnmarshalContribution(m.Payload)
 		require.NoError(t, err)
-		got.CorrelationID = m.Metadata.Get(router.CorrelationIDKey)
+		got.CorrelationID = m.Metadata.Get(outbox.CorrelationIDKey)
 		assert.Equal(t, cs[i], got)
 	}
-	assert.Equal(t, "corr-1", fake.msgs[0].Metadata.Get(router.CorrelationIDKey))
-	assert.Equal(t, "corr-1", fake.msgs[1].Metadata.Get(router.CorrelationIDKey))
-	_, ok := fake.msgs[2].Metadata[router.CorrelationIDKey]
+	assert.Equal(t, "corr-1", fake.msgs[0].Metadata.Get(outbox.CorrelationIDKey))
+	assert.Equal(t, "corr-1", fake.msgs[1].Metadata.Get(outbox.CorrelationIDKey))
+	_, ok := fake.msgs[2].Metadata[outbox.CorrelationIDKey]
 	assert.False(t, ok, "no correlation id: no header")
 
 	// Contributions of events with different correlation ids, in one
@@ -216,8 +215,8 @@ func TestContributionPublisherKeysByDocument(t *testing.T) {
 	a.CorrelationID, b.CorrelationID = "corr-a", "corr-b"
 	require.NoError(t, pub.Publish(context.Background(), a, b))
 	require.Len(t, fake.msgs, 2)
-	assert.Equal(t, "corr-a", fake.msgs[0].Metadata.Get(router.CorrelationIDKey))
-	assert.Equal(t, "corr-b", fake.msgs[1].Metadata.Get(router.CorrelationIDKey))
+	assert.Equal(t, "corr-a", fake.msgs[0].Metadata.Get(outbox.CorrelationIDKey))
+	assert.Equal(t, "corr-b", fake.msgs[1].Metadata.Get(outbox.CorrelationIDKey))
 
 	// Nothing to publish: no call at all.
 	calls := fake.calls

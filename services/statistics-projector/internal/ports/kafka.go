@@ -8,6 +8,7 @@ import (
 	"github.com/google/wire"
 
 	"github.com/activityapp/event-processor/shared/kafka"
+	"github.com/activityapp/event-processor/shared/outbox"
 	"github.com/activityapp/event-processor/shared/router"
 	"github.com/activityapp/event-processor/shared/service"
 
@@ -41,7 +42,7 @@ func decodeContribution(rec kafka.Record) router.Decoded[stats.Contribution] {
 	if err != nil {
 		return router.Decoded[stats.Contribution]{Err: fmt.Errorf("increments: %w", err)}
 	}
-	c.CorrelationID = rec.Headers[router.CorrelationIDKey]
+	c.CorrelationID = rec.Headers[outbox.CorrelationIDKey]
 	if rec.Headers[router.ReplayOfKey] != "" {
 		// A contribution replayed from the poison topic.
 		c.Replay = true
