@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"github.com/activityapp/event-processor/shared/fault"
 )
 
 // TopicConfig describes a topic a service creates for itself.
@@ -26,19 +28,13 @@ type TopicConfig struct {
 func EnsureTopic(ctx context.Context, brokers []string, topic TopicConfig) (created bool, err error) {
 	cfg := sarama.NewConfig()
 	cfg.ClientID = "event-processor-admin"
-	wait := 250 * time.Millisecond
-	for {
-		created, err = ensureTopic(brokers, cfg, topic)
-		if err == nil {
-			return created, nil
-		}
-		select {
-		case <-ctx.Done():
-			return false, fmt.Errorf("kafka: ensure topic %s: %w", topic.Name, errors.Join(ctx.Err(), err))
-		case <-time.After(wait):
-		}
-		wait = min(wait*2, 5*time.Second)
+	created, err = fault.WaitFor(ctx, 250*time.Millisecond, nil, func() (bool, error) {
+		return ensureTopic(brokers, cfg, topic)
+	})
+	if err != nil {
+		return false, fmt.Errorf("kafka: ensure topic %s: %w", topic.Name, err)
 	}
+	return created, nil
 }
 
 func ensureTopic(brokers []string, cfg *sarama.Config, topic TopicConfig) (bool, error) {

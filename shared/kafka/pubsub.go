@@ -11,6 +11,8 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/activityapp/event-processor/shared/fault"
 )
 
 // PublisherConfig is what a projector's producer needs.
@@ -47,20 +49,15 @@ var ErrPublisherClosed = errors.New("kafka: publisher closed")
 // retries with capped backoff until one does or ctx ends: a projector
 // started before Kafka waits for it.
 func NewPublisher(ctx context.Context, cfg PublisherConfig, logger watermill.LoggerAdapter) (*Publisher, error) {
-	wait := 250 * time.Millisecond
-	for {
-		producer, err := sarama.NewSyncProducer(cfg.Brokers, producerConfig(cfg))
-		if err == nil {
-			return &Publisher{producer: producer, logger: logger}, nil
-		}
-		logger.Error("Kafka not reachable yet, waiting", err, watermill.LogFields{"retry_in": wait.String()})
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("kafka: waiting for brokers %v: %w", cfg.Brokers, errors.Join(ctx.Err(), err))
-		case <-time.After(wait):
-		}
-		wait = min(wait*2, 5*time.Second)
+	producer, err := fault.WaitFor(ctx, 250*time.Millisecond, func(err error, next time.Duration) {
+		logger.Error("Kafka not reachable yet, waiting", err, watermill.LogFields{"retry_in": next.String()})
+	}, func() (sarama.SyncProducer, error) {
+		return sarama.NewSyncProducer(cfg.Brokers, producerConfig(cfg))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("kafka: waiting for brokers %v: %w", cfg.Brokers, err)
 	}
+	return &Publisher{producer: producer, logger: logger}, nil
 }
 
 func producerConfig(cfg PublisherConfig) *sarama.Config {

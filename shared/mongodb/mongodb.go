@@ -13,6 +13,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+
+	"github.com/activityapp/event-processor/shared/fault"
 )
 
 // Config names the server and database.
@@ -100,23 +102,16 @@ func Connect(ctx context.Context, cfg Config, logger *slog.Logger) (*mongo.Datab
 		_ = client.Disconnect(dctx)
 	}
 
-	wait := 200 * time.Millisecond
-	for {
+	_, err = fault.WaitFor(ctx, 200*time.Millisecond, func(err error, next time.Duration) {
+		logger.WarnContext(ctx, "MongoDB not reachable yet, waiting", slog.String("error", err.Error()), slog.Duration("retry_in", next))
+	}, func() (struct{}, error) {
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err = client.Ping(pctx, readpref.Primary())
-		cancel()
-		if err == nil {
-			break
-		}
-		logger.WarnContext(ctx, "MongoDB not reachable yet, waiting", slog.String("error", err.Error()),
-			slog.Duration("retry_in", wait))
-		select {
-		case <-ctx.Done():
-			cleanup()
-			return nil, nil, fmt.Errorf("mongodb: waiting for %s: %w", cfg.Database, errors.Join(ctx.Err(), err))
-		case <-time.After(wait):
-		}
-		wait = min(wait*2, 5*time.Second)
+		defer cancel()
+		return struct{}{}, client.Ping(pctx, readpref.Primary())
+	})
+	if err != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("mongodb: waiting for %s: %w", cfg.Database, err)
 	}
 	return client.Database(cfg.Database), cleanup, nil
 }

@@ -1,8 +1,9 @@
 package readmodel
 
 import (
-	"container/list"
 	"sync"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
 // DefaultCacheSize is how many documents a Store keeps in memory.
@@ -10,59 +11,54 @@ const DefaultCacheSize = 10_000
 
 // docCache keeps the documents a Store last wrote, least recently used
 // first out. A Store takes a document out while it changes it, so no two
-// updates share one, and puts it back once it is written.
+// updates share one, and puts it back once it is written. The lock makes
+// take one step (simplelru's own LRU is not safe for concurrent use, and
+// golang-lru's safe Cache has no take).
 type docCache[M any] struct {
-	mu       sync.Mutex
-	capacity int
-	order    *list.List // of *cached[M], most recent first
-	items    map[string]*list.Element
-}
-
-type cached[M any] struct {
-	id  string
-	doc M
+	mu  sync.Mutex
+	lru *simplelru.LRU[string, M] // nil: caching is off
 }
 
 func newDocCache[M any](capacity int) *docCache[M] {
-	return &docCache[M]{capacity: capacity, order: list.New(), items: map[string]*list.Element{}}
+	c := &docCache[M]{}
+	if capacity > 0 {
+		c.lru, _ = simplelru.NewLRU[string, M](capacity, nil) // fails only for a capacity <= 0
+	}
+	return c
 }
 
 // take removes id's document from the cache and returns it.
 func (c *docCache[M]) take(id string) (M, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.items[id]
-	if !ok {
-		var zero M
+	var zero M
+	if c.lru == nil {
 		return zero, false
 	}
-	c.order.Remove(e)
-	delete(c.items, id)
-	return e.Value.(*cached[M]).doc, true
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	doc, ok := c.lru.Peek(id)
+	if ok {
+		c.lru.Remove(id)
+	}
+	return doc, ok
 }
 
 // put keeps doc as id's document, evicting the least recently used one
 // when full.
 func (c *docCache[M]) put(id string, doc M) {
-	if c.capacity <= 0 {
+	if c.lru == nil {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.items[id]; ok {
-		c.order.Remove(e)
-	}
-	c.items[id] = c.order.PushFront(&cached[M]{id: id, doc: doc})
-	for c.order.Len() > c.capacity {
-		last := c.order.Back()
-		c.order.Remove(last)
-		delete(c.items, last.Value.(*cached[M]).id)
-	}
+	c.lru.Add(id, doc)
 }
 
 // len is the number of cached documents.
 func (c *docCache[M]) len() int {
+	if c.lru == nil {
+		return 0
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.order.Len()
+	return c.lru.Len()
 }
