@@ -32,6 +32,7 @@ func sample(s float64, committed, end, poisoned int64) report.Sample {
 }
 
 func TestBuildReport(t *testing.T) {
+	t.Parallel()
 	res := loadgen.Result{RunID: "r1", Mode: loadgen.ModeCount, Planned: 4, Started: at(0),
 		ByType:     map[string]int{"UserCreated": 3, "ActivityCreated": 1},
 		ByCategory: map[string]int{"user": 3, "activity": 1}}
@@ -78,6 +79,7 @@ func TestBuildReport(t *testing.T) {
 // The projectors may have caught up with a topic Debezium has not finished
 // writing to: caught up counts only once the topic holds the new events.
 func TestPublishedNeedsTheNewEventsOnTheTopic(t *testing.T) {
+	t.Parallel()
 	before := sample(0, 10, 10, 0)
 	assert.False(t, published(before, sample(1, 13, 13, 0), topic, 4))
 	assert.True(t, published(before, sample(2, 14, 14, 0), topic, 4))
@@ -85,6 +87,7 @@ func TestPublishedNeedsTheNewEventsOnTheTopic(t *testing.T) {
 }
 
 func TestConfigDefaultsAndValidate(t *testing.T) {
+	t.Parallel()
 	cfg := Config{Load: loadgen.Config{Count: 1000}}
 	cfg.setDefaults()
 	assert.Equal(t, time.Minute+30*time.Second, cfg.Timeout)

@@ -9,6 +9,7 @@ import (
 )
 
 func TestConfigDefaults(t *testing.T) {
+	t.Parallel()
 	cfg := Config{PostgresURL: "postgres://x", Count: 10}
 	cfg.setDefaults()
 	require.NoError(t, cfg.Validate())
@@ -33,6 +34,7 @@ func TestConfigDefaults(t *testing.T) {
 }
 
 func TestConfigValidateNamesTheField(t *testing.T) {
+	t.Parallel()
 	valid := func() Config {
 		c := Config{PostgresURL: "postgres://x", Count: 10}
 		c.setDefaults()
@@ -67,6 +69,7 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 }
 
 func TestNewRejectsInvalidConfig(t *testing.T) {
+	t.Parallel()
 	_, err := New(Config{PostgresURL: "postgres://x", Count: -5})
 	require.ErrorIs(t, err, ErrInvalidConfig)
 	_, err = New(Config{PostgresURL: "not a url ::", Count: 5})

@@ -115,6 +115,7 @@ func eventIDs[T any](items []T, id func(T) string) []string {
 }
 
 func TestCountModeWritesConsistentEvents(t *testing.T) {
+	t.Parallel()
 	const n = 800
 	url := newDatabase(t, true)
 	var progress bytes.Buffer
@@ -229,6 +230,7 @@ func TestCountModeWritesConsistentEvents(t *testing.T) {
 // Cancelling the context stops the run; what it returns is exactly what is
 // in the table.
 func TestCancelStopsTheRunAndReturnsWhatCommitted(t *testing.T) {
+	t.Parallel()
 	url := newDatabase(t, true)
 	pool := connect(t, url)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -256,6 +258,7 @@ func TestCancelStopsTheRunAndReturnsWhatCommitted(t *testing.T) {
 // A failed insert stops the run with an error naming the event; nothing
 // committed is missing from the result.
 func TestFailedInsertStopsTheRunAndNamesTheEvent(t *testing.T) {
+	t.Parallel()
 	url := newDatabase(t, true)
 	pool := connect(t, url)
 	_, err := pool.Exec(context.Background(),
@@ -276,6 +279,7 @@ func TestFailedInsertStopsTheRunAndNamesTheEvent(t *testing.T) {
 }
 
 func TestMissingTableFailsTheFirstEvent(t *testing.T) {
+	t.Parallel()
 	loader, err := New(Config{PostgresURL: newDatabase(t, false), Count: 10, Workers: 1, Seed: 1})
 	require.NoError(t, err)
 	defer loader.Close()
@@ -287,6 +291,7 @@ func TestMissingTableFailsTheFirstEvent(t *testing.T) {
 }
 
 func TestUnreachableDatabase(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := l.Addr().String()
@@ -304,6 +309,7 @@ func TestUnreachableDatabase(t *testing.T) {
 // A short rate-mode run: paced events, written like any others. How fast
 // is not asserted (that is the machine's business), only what was written.
 func TestRateModeWritesPlannedEvents(t *testing.T) {
+	t.Parallel()
 	url := newDatabase(t, true)
 	pool := connect(t, url)
 	loader, err := New(Config{Pool: pool, Rate: 200, Duration: 500 * time.Millisecond, Workers: 2, Seed: 9})

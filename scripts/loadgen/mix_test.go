@@ -10,6 +10,7 @@ import (
 )
 
 func TestParseMix(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		want Mix
@@ -29,6 +30,7 @@ func TestParseMix(t *testing.T) {
 }
 
 func TestParseMixNamesTheBadPart(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, names string }{
 		{"", "empty"},
 		{"user=40,sport=60", `"sport"`},
@@ -46,6 +48,7 @@ func TestParseMixNamesTheBadPart(t *testing.T) {
 }
 
 func TestMixIsAFlagValue(t *testing.T) {
+	t.Parallel()
 	m := DefaultMix()
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestPlannedEvents(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, 1000, plannedEvents(100, 10*time.Second))
 	assert.Equal(t, 3, plannedEvents(0.1, 30*time.Second), "0.1/s for 30 s is 3 events, despite rounding")
 	assert.Equal(t, 1, plannedEvents(2.5, 500*time.Millisecond))
@@ -15,6 +16,7 @@ func TestPlannedEvents(t *testing.T) {
 }
 
 func TestPacerSpreadsEventsEvenly(t *testing.T) {
+	t.Parallel()
 	p := newPacer(100, 10*time.Second)
 	assert.Equal(t, time.Duration(0), p.at(0), "the first event is due at the start")
 	assert.Equal(t, 10*time.Millisecond, p.at(1))
@@ -31,6 +33,7 @@ func TestPacerSpreadsEventsEvenly(t *testing.T) {
 
 // at and due agree for awkward rates: event i is due exactly from at(i).
 func TestPacerAtAndDueAgree(t *testing.T) {
+	t.Parallel()
 	for _, rate := range []float64{1, 3, 7.5, 333, 1000, 12345.6} {
 		p := newPacer(rate, 2*time.Second)
 		for i := range p.total {

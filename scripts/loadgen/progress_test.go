@@ -18,6 +18,7 @@ func at(d time.Duration) time.Time { return progressStart.Add(d) }
 
 // Not a terminal: plain lines, at most one per second, and a final one.
 func TestProgressPlainLinesAtMostOncePerSecond(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	p := newProgress(&out, Config{Count: 1000}, progressStart)
 	p.update(at(300*time.Millisecond), 150)
@@ -36,6 +37,7 @@ func TestProgressPlainLinesAtMostOncePerSecond(t *testing.T) {
 }
 
 func TestProgressRateModeShowsTime(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	p := newProgress(&out, Config{Rate: 100, Duration: 10 * time.Second}, progressStart)
 	p.update(at(5*time.Second), 480)
@@ -44,6 +46,7 @@ func TestProgressRateModeShowsTime(t *testing.T) {
 
 // On a terminal one line is redrawn with \r: a bar, done/total, events/s.
 func TestProgressRedrawsOneTerminalLine(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	p := newProgress(&out, Config{Count: 1000}, progressStart)
 	p.terminal = true // a bytes.Buffer is no terminal; the drawing is what is tested
@@ -61,6 +64,7 @@ func TestProgressRedrawsOneTerminalLine(t *testing.T) {
 }
 
 func TestIsTerminal(t *testing.T) {
+	t.Parallel()
 	assert.False(t, isTerminal(&bytes.Buffer{}))
 	f, err := os.Create(filepath.Join(t.TempDir(), "log"))
 	require.NoError(t, err)

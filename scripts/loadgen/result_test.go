@@ -8,6 +8,7 @@ import (
 )
 
 func TestResultFellBehind(t *testing.T) {
+	t.Parallel()
 	rate := Result{Mode: ModeRate, Planned: 3, TargetRate: 10, Duration: 300 * time.Millisecond, Events: make([]Committed, 3)}
 	assert.False(t, rate.FellBehind(), "all written, on time")
 
@@ -29,6 +30,7 @@ func TestResultFellBehind(t *testing.T) {
 }
 
 func TestResultSummary(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	res := Result{
 		RunID: "r1", Seed: 7, Mix: DefaultMix(), Mode: ModeRate, Workers: 4,

@@ -8,6 +8,7 @@ import (
 )
 
 func TestCommitTrackerWaitsForRegisteredEvents(t *testing.T) {
+	t.Parallel()
 	tr := newCommitTracker()
 	ctx := context.Background()
 	assert.NoError(t, tr.wait(ctx, []int{7}), "an unregistered event has committed")

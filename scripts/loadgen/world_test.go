@@ -32,6 +32,7 @@ func generate(w *World, n int) []Event {
 // have written at that point, checked by an independent referee that
 // replays the decoded payloads.
 func TestWorldKeepsAggregatesConsistent(t *testing.T) {
+	t.Parallel()
 	for _, mix := range []Mix{DefaultMix(), {Participant: 100}, {User: 10, Activity: 10, Participant: 80}} {
 		t.Run(mix.String(), func(t *testing.T) {
 			w := newTestWorld(t, 42, mix, "run-1")
@@ -50,6 +51,7 @@ func TestWorldKeepsAggregatesConsistent(t *testing.T) {
 }
 
 func TestWorldFollowsTheMix(t *testing.T) {
+	t.Parallel()
 	const n = 5000
 	for _, tc := range []struct {
 		mix       Mix
@@ -75,6 +77,7 @@ func TestWorldFollowsTheMix(t *testing.T) {
 // Without user events in the mix, users still appear, but only as the
 // creations other events need.
 func TestWorldFallsBackToCreations(t *testing.T) {
+	t.Parallel()
 	w := newTestWorld(t, 3, Mix{Participant: 100}, "run-1")
 	evs := generate(w, 2000)
 	assert.Equal(t, events.UserCreated, evs[0].EventType, "a join in an empty world needs a user first")
@@ -91,6 +94,7 @@ func TestWorldFallsBackToCreations(t *testing.T) {
 }
 
 func TestWorldIsDeterministicBySeed(t *testing.T) {
+	t.Parallel()
 	a := generate(newTestWorld(t, 99, DefaultMix(), "run-1"), 1000)
 	b := generate(newTestWorld(t, 99, DefaultMix(), "run-1"), 1000)
 	assert.Equal(t, a, b, "same seed and run id: the same events")
@@ -105,6 +109,7 @@ func TestWorldIsDeterministicBySeed(t *testing.T) {
 }
 
 func TestWorldConfigValidate(t *testing.T) {
+	t.Parallel()
 	_, err := NewWorld(WorldConfig{Seed: 1, Mix: Mix{User: 50}, RunID: "r"})
 	require.ErrorIs(t, err, ErrInvalidWorldConfig)
 	assert.ErrorContains(t, err, "Mix")

@@ -34,6 +34,7 @@ func poisonRecords(t *testing.T, c *kafkatest.Cluster, poisonTopic, handler stri
 }
 
 func TestListShowsEntriesAndReplaySendsThemBackForTheirServiceOnly(t *testing.T) {
+	t.Parallel()
 	c := kafkatest.Start(t, 3, outboxTopic, "user-projector.poison", "activity-projector.poison")
 	poisonRecords(t, c, "user-projector.poison", "user-projector.outbox",
 		kafka.Record{Topic: outboxTopic, Partition: 2, Offset: 40, Key: []byte("agg-1"), Value: []byte(`{"payload":1}`),
@@ -123,6 +124,7 @@ func TestListShowsEntriesAndReplaySendsThemBackForTheirServiceOnly(t *testing.T)
 }
 
 func TestListWithoutPoisonTopics(t *testing.T) {
+	t.Parallel()
 	c := kafkatest.Start(t, 1, outboxTopic)
 	tool, err := poison.New(c.Brokers())
 	require.NoError(t, err)
@@ -133,6 +135,7 @@ func TestListWithoutPoisonTopics(t *testing.T) {
 }
 
 func TestParsePosition(t *testing.T) {
+	t.Parallel()
 	p, ok := poison.ParsePosition("user-projector.poison/3/17")
 	require.True(t, ok)
 	assert.Equal(t, poison.Position{Topic: "user-projector.poison", Partition: 3, Offset: 17}, p)
@@ -155,6 +158,7 @@ func eventIDs(es []poison.Entry) []string {
 
 // Entries superseded by a rebuild are hidden as replayed ones, and say so.
 func TestSupersedeHidesEntries(t *testing.T) {
+	t.Parallel()
 	c := kafkatest.Start(t, 1, outboxTopic, "user-projector.poison")
 	poisonRecords(t, c, "user-projector.poison", "user-projector.outbox",
 		kafka.Record{Topic: outboxTopic, Key: []byte("a"), Value: []byte(`{}`), Headers: map[string]string{"test_event_id": "e1"}},
@@ -182,6 +186,7 @@ func TestSupersedeHidesEntries(t *testing.T) {
 // copy of one event is replayed once and hidden with it; other aggregates
 // and services are left alone.
 func TestReplayTakesTheWholeSequence(t *testing.T) {
+	t.Parallel()
 	c := kafkatest.Start(t, 1, outboxTopic, "user-projector.poison", "activity-projector.poison")
 	rec := func(offset int64, key, event string) kafka.Record {
 		return kafka.Record{Topic: outboxTopic, Offset: offset, Key: []byte(key), Value: []byte(`{"e":"` + event + `"}`),
@@ -237,6 +242,7 @@ func TestReplayTakesTheWholeSequence(t *testing.T) {
 }
 
 func TestSequencesWithoutKeysOrPending(t *testing.T) {
+	t.Parallel()
 	e := poison.Entry{ID: "p/0/1", Service: "s", Origin: "t/0/5"}
 	got := poison.Sequences([]poison.Entry{e}, []poison.Entry{{ID: "p/0/2", Service: "s", Origin: "t/0/6"}})
 	require.Len(t, got, 1, "a record without a key is a sequence of its own")
@@ -248,6 +254,7 @@ func TestSequencesWithoutKeysOrPending(t *testing.T) {
 // value, then replays the events parked behind it; both are hidden, the
 // dropped one noted as such.
 func TestDropReleasesTheRest(t *testing.T) {
+	t.Parallel()
 	c := kafkatest.Start(t, 1, outboxTopic, "user-projector.poison")
 	first := kafka.Record{Topic: outboxTopic, Offset: 3, Key: []byte("a"), Value: []byte(`{"bad":true}`),
 		Headers: map[string]string{"test_event_id": "a1", outbox.CorrelationIDKey: "corr-a1"}}

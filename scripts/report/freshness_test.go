@@ -15,6 +15,7 @@ import (
 // Only documents changed by events committed since the run started count,
 // each with its write time minus its event's commit time.
 func TestReadFreshness(t *testing.T) {
+	t.Parallel()
 	db := mongotest.Database(t)
 	runStart := sec(10)
 	docs := map[string][]any{

@@ -13,6 +13,7 @@ import (
 )
 
 func TestTrackerSamplesGroupsAndPoisonTopics(t *testing.T) {
+	t.Parallel()
 	cluster := kafkatest.Start(t, 2, "outbox", "svc.poison")
 	for i := range 10 {
 		cluster.Produce(t, "outbox", []byte{byte(i)}, []byte("v"), nil)

@@ -40,6 +40,7 @@ func sampleReport() report.Report {
 }
 
 func TestSharesAndSuccessRate(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, []report.Share{{Name: "b", Count: 3, Percent: 75}, {Name: "a", Count: 1, Percent: 25}},
 		report.Shares(map[string]int{"a": 1, "b": 3}))
 	assert.InDelta(t, 1.0, report.SuccessRate(100, map[string]int64{"x": 0}, 3), 1e-9)
@@ -48,6 +49,7 @@ func TestSharesAndSuccessRate(t *testing.T) {
 }
 
 func TestTableShowsEverySection(t *testing.T) {
+	t.Parallel()
 	r := sampleReport()
 	var b bytes.Buffer
 	require.NoError(t, r.WriteTable(&b))
@@ -78,6 +80,7 @@ func TestTableShowsEverySection(t *testing.T) {
 }
 
 func TestJSONAndCharts(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	r := sampleReport()
 	fresh := report.Freshness{Latencies: map[string][]time.Duration{"users": {100 * time.Millisecond, 300 * time.Millisecond}}}

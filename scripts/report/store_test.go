@@ -25,6 +25,7 @@ projector_messages_processed_total{handler="user-projector.outbox"} 1000
 `
 
 func TestScrapeStoreSumsInstances(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte(metricsPage))
 	}))
@@ -38,11 +39,13 @@ func TestScrapeStoreSumsInstances(t *testing.T) {
 }
 
 func TestParseStoreCountersRejectsGarbageValues(t *testing.T) {
+	t.Parallel()
 	_, err := parseStoreCounters(strings.NewReader(`projector_store_round_trips_total{op="read"} x` + "\n"))
 	assert.Error(t, err)
 }
 
 func TestStoreCost(t *testing.T) {
+	t.Parallel()
 	s := StoreCost(StoreCounters{Reads: 10, Writes: 20, Documents: 100}, StoreCounters{Reads: 60, Writes: 120, Documents: 900}, 3, 1000)
 	assert.Equal(t, &Store{Reads: 50, Writes: 100, Documents: 800, Instances: 3, OperationsPerEvent: 0.15, DocumentsPerEvent: 0.8}, s)
 }

@@ -10,6 +10,7 @@ import (
 )
 
 func TestSummarizeNearestRank(t *testing.T) {
+	t.Parallel()
 	var samples []time.Duration
 	for i := 100; i >= 1; i-- { // 1..100 ms, unsorted
 		samples = append(samples, time.Duration(i)*time.Millisecond)

@@ -14,6 +14,7 @@ var start = time.Date(2026, 11, 27, 14, 0, 0, 0, time.UTC)
 func sec(s float64) time.Time { return start.Add(time.Duration(s * float64(time.Second))) }
 
 func TestBucketAndRate(t *testing.T) {
+	t.Parallel()
 	s := report.Bucket(start, []time.Time{sec(-0.1), sec(0.2), sec(0.9), sec(1.0), sec(3.5)})
 	assert.Equal(t, report.Series{3, 1, 0, 1}, s, "[0,1) holds the early one, 1.0 opens the second bucket")
 	assert.Equal(t, report.Rate{Average: 2.5, Peak: 3}, s.Rate(5, 2*time.Second))
@@ -27,6 +28,7 @@ func sample(at float64, committed int64) report.Sample {
 }
 
 func TestConsumedInterpolatesBetweenSamples(t *testing.T) {
+	t.Parallel()
 	// 100 committed at 0 s, 300 at 2 s (100/s), nothing more until 4 s.
 	samples := []report.Sample{sample(0, 100), sample(2, 300), sample(4, 300)}
 	assert.Equal(t, report.Series{100, 100, 0, 0}, report.Consumed(start, samples, "g"))

@@ -13,6 +13,7 @@ import (
 )
 
 func TestLoadFromDefaults(t *testing.T) {
+	t.Parallel()
 	cfg, env, err := config.LoadFrom("user-projector", config.MapLookup(nil))
 	require.NoError(t, err)
 	require.NotNil(t, env)
@@ -52,6 +53,7 @@ func TestLoadFromDefaults(t *testing.T) {
 }
 
 func TestLoadFromEmptyValuesMeanDefaults(t *testing.T) {
+	t.Parallel()
 	cfg, _, err := config.LoadFrom("svc", config.MapLookup(map[string]string{
 		"KAFKA_TOPIC":     "  ",
 		"HANDLER_TIMEOUT": "",
@@ -62,6 +64,7 @@ func TestLoadFromEmptyValuesMeanDefaults(t *testing.T) {
 }
 
 func TestLoadFromValues(t *testing.T) {
+	t.Parallel()
 	cfg, _, err := config.LoadFrom("svc", config.MapLookup(map[string]string{
 		"KAFKA_BROKERS":          " kafka-1:9092, ,kafka-2:9093 ",
 		"KAFKA_TOPIC":            "outbox.events",
@@ -109,6 +112,7 @@ func TestLoadFromValues(t *testing.T) {
 }
 
 func TestLoadFromInvalid(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		env      map[string]string
@@ -193,6 +197,7 @@ func TestLoadFromInvalid(t *testing.T) {
 // TestLoadFromFirstErrorWins: with several bad variables the error names
 // one of them, deterministically the first one read.
 func TestLoadFromFirstErrorWins(t *testing.T) {
+	t.Parallel()
 	_, _, err := config.LoadFrom("svc", config.MapLookup(map[string]string{
 		"HANDLER_TIMEOUT": "abc",
 		"LOG_LEVEL":       "loud",
@@ -203,6 +208,7 @@ func TestLoadFromFirstErrorWins(t *testing.T) {
 }
 
 func TestMongoURIPasswordIsRedacted(t *testing.T) {
+	t.Parallel()
 	for _, uri := range []string{
 		"http://admin:s3cret@db.example.com",
 		"mongodb://admin:s3cret@",
@@ -220,6 +226,7 @@ func TestMongoURIPasswordIsRedacted(t *testing.T) {
 }
 
 func TestEnvServiceVariables(t *testing.T) {
+	t.Parallel()
 	env := config.NewEnv(config.MapLookup(map[string]string{
 		"BATCH":   "12",
 		"NAME":    " x ",
@@ -243,6 +250,7 @@ func TestEnvServiceVariables(t *testing.T) {
 }
 
 func TestValidateTopic(t *testing.T) {
+	t.Parallel()
 	require.NoError(t, config.ValidateTopic("T", "a.b_c-D9"))
 	for _, bad := range []string{"", ".", "..", "a b", "a/b", string(make([]byte, 250))} {
 		err := config.ValidateTopic("T", bad)
@@ -254,6 +262,7 @@ func TestValidateTopic(t *testing.T) {
 // The prototype's names work where they mean the same; the project's own
 // win when both are set.
 func TestLoadFromPrototypeNames(t *testing.T) {
+	t.Parallel()
 	prototype := map[string]string{
 		"KAFKA_BOOTSTRAP_SERVERS": "kafka:9092",
 		"KAFKA_GROUP_ID":          "legacy-group",

@@ -21,6 +21,7 @@ func event(eventType, payload string) outbox.Event {
 }
 
 func TestDecodeValidPayloads(t *testing.T) {
+	t.Parallel()
 	u, err := events.Decode[events.UserCreatedV1](event(events.UserCreated,
 		`{"user_id":"`+agg+`","email":"a@b.c","username":"ann","full_name":"Ann","unknown":"ignored"}`))
 	require.NoError(t, err)
@@ -39,6 +40,7 @@ func TestDecodeValidPayloads(t *testing.T) {
 }
 
 func TestDecodeRejectsInvalidPayloads(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, eventType, payload, field string
 		version                         int
@@ -82,6 +84,7 @@ func TestDecodeRejectsInvalidPayloads(t *testing.T) {
 // A payload without its aggregate's own id (as the prototype's rows are
 // written) belongs to the row's aggregate; other ids are not filled in.
 func TestDecodeDefaultsTheOwnIDToTheAggregate(t *testing.T) {
+	t.Parallel()
 	u, err := events.Decode[events.UserCreatedV1](event(events.UserCreated, `{"email": "test@example.com", "username": "testuser"}`))
 	require.NoError(t, err)
 	assert.Equal(t, events.UserCreatedV1{UserID: agg, Email: "test@example.com", Username: "testuser"}, u)

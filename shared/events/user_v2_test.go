@@ -14,6 +14,7 @@ import (
 
 // UserCreated version 2 carries the name in parts; it reads as version 1.
 func TestDecodeUserCreatedVersion2(t *testing.T) {
+	t.Parallel()
 	ev := event(events.UserCreated, `{"user_id":"`+agg+`","email":"a@b.c","username":"ann",`+
 		`"name":{"given":"Ann","family":"Lee"},"city":"Oslo"}`)
 	ev.SchemaVersion = 2
@@ -29,6 +30,7 @@ func TestDecodeUserCreatedVersion2(t *testing.T) {
 }
 
 func TestDecodeUserCreatedVersion2Rejects(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, payload, want string
 		version             int
@@ -49,6 +51,7 @@ func TestDecodeUserCreatedVersion2Rejects(t *testing.T) {
 }
 
 func TestReadsVersion(t *testing.T) {
+	t.Parallel()
 	assert.True(t, events.ReadsVersion(events.UserCreated, 1))
 	assert.True(t, events.ReadsVersion(events.UserCreated, 2))
 	assert.True(t, events.ReadsVersion(events.UserDeleted, 1))

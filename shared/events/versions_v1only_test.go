@@ -15,6 +15,7 @@ import (
 // A build with the events_schema_v1only tag is the projectors as they were
 // before version 2: it refuses UserCreated version 2, permanently.
 func TestV1OnlyBuildRefusesVersion2(t *testing.T) {
+	t.Parallel()
 	ev := event(events.UserCreated, `{"user_id":"`+agg+`","email":"a@b.c","username":"ann","name":{"given":"Ann"}}`)
 	ev.SchemaVersion = 2
 	_, err := events.Decode[events.UserCreatedV1](ev)

@@ -16,6 +16,7 @@ import (
 )
 
 func TestRegisterReturnsTheCollectorRegisteredBefore(t *testing.T) {
+	t.Parallel()
 	reg := prometheus.NewRegistry()
 	newVec := func() *prometheus.CounterVec {
 		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: "things_total", Help: "Things."}, []string{"kind"})
@@ -30,6 +31,7 @@ func TestRegisterReturnsTheCollectorRegisteredBefore(t *testing.T) {
 }
 
 func TestRegisterPanicsOnAConflictingRegistration(t *testing.T) {
+	t.Parallel()
 	reg := prometheus.NewRegistry()
 	metrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: "things_total", Help: "Things."}, []string{"kind"}))
 	assert.Panics(t, func() {
@@ -38,12 +40,14 @@ func TestRegisterPanicsOnAConflictingRegistration(t *testing.T) {
 }
 
 func TestRegisterWithoutARegistryKeepsTheCollectorUsable(t *testing.T) {
+	t.Parallel()
 	c := metrics.Register[prometheus.Counter](nil, prometheus.NewCounter(prometheus.CounterOpts{Name: "x_total", Help: "X."}))
 	c.Inc()
 	assert.InDelta(t, 1, testutil.ToFloat64(c), 0)
 }
 
 func TestHandlerServesRuntimeProcessAndBuildMetrics(t *testing.T) {
+	t.Parallel()
 	reg := metrics.NewRegistry()
 	metrics.Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: metrics.MessagesProcessed, Help: "Records handled."})).Add(3)
 

@@ -10,6 +10,7 @@ import (
 )
 
 func TestSetIsLastWriterWinsByVersion(t *testing.T) {
+	t.Parallel()
 	var v projection.Versions
 	var city string
 	assert.True(t, projection.Set(&v, "city", 3, &city, "Paris"))
@@ -22,6 +23,7 @@ func TestSetIsLastWriterWinsByVersion(t *testing.T) {
 }
 
 func TestHeadMovesOnlyForward(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 11, 27, 10, 0, 0, 123456789, time.FixedZone("CET", 3600))
 	var h projection.Head
 	assert.True(t, h.Observe(2, at))

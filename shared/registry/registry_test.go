@@ -74,6 +74,7 @@ func applied(t *testing.T, counters prometheus.Gatherer, handler string) int64 {
 }
 
 func TestHandleDispatchesByTypeInOrder(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder()
 	var got []outbox.Event
 	reg, counters := newRegistry(t,
@@ -110,6 +111,7 @@ func TestHandleDispatchesByTypeInOrder(t *testing.T) {
 }
 
 func TestHandleEmptyBatchCallsNoHandler(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder()
 	reg, _ := newRegistry(t, registry.Handler{Name: "users", EventTypes: []string{"UserCreated"}, Fn: rec.fn("users", nil)})
 	require.NoError(t, reg.Handle(t.Context(), nil))
@@ -118,6 +120,7 @@ func TestHandleEmptyBatchCallsNoHandler(t *testing.T) {
 }
 
 func TestHandleCountsAndSkipsUnknownTypes(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder()
 	reg, counters := newRegistry(t, registry.Handler{Name: "users", EventTypes: []string{"UserCreated"}, Fn: rec.fn("users", nil)})
 
@@ -140,6 +143,7 @@ func TestHandleCountsAndSkipsUnknownTypes(t *testing.T) {
 }
 
 func TestHandlerListingATypeTwiceGetsEachEventOnce(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder()
 	reg, counters := newRegistry(t, registry.Handler{Name: "users", EventTypes: []string{"UserCreated", "UserCreated"}, Fn: rec.fn("users", nil)})
 	require.NoError(t, reg.Handle(t.Context(), []outbox.Event{event("u1", "UserCreated"), event("u2", "UserCreated")}))
@@ -148,6 +152,7 @@ func TestHandlerListingATypeTwiceGetsEachEventOnce(t *testing.T) {
 }
 
 func TestNewRejectsInvalidHandlers(t *testing.T) {
+	t.Parallel()
 	fn := newRecorder().fn("x", nil)
 	for name, tc := range map[string]struct {
 		handlers  []registry.Handler
@@ -185,12 +190,14 @@ func TestNewRejectsInvalidHandlers(t *testing.T) {
 }
 
 func TestNewWithoutHandlers(t *testing.T) {
+	t.Parallel()
 	reg, counters := newRegistry(t)
 	require.NoError(t, reg.Handle(t.Context(), []outbox.Event{event("u1", "UserCreated")}))
 	assert.EqualValues(t, 1, metricstest.Value(t, counters, metrics.UnknownEventTypes, "event_type", "UserCreated"))
 }
 
 func TestHandleErrors(t *testing.T) {
+	t.Parallel()
 	var (
 		badPayload    = fault.Permanentf("payload: missing email")
 		unknownSchema = fault.Permanent(errors.New("unknown schema version 9"))
@@ -260,6 +267,7 @@ func TestHandleErrors(t *testing.T) {
 }
 
 func TestUnknownTypeLabelsAreBounded(t *testing.T) {
+	t.Parallel()
 	reg, counters := newRegistry(t, registry.Handler{Name: "users", EventTypes: []string{"UserCreated"}, Fn: newRecorder().fn("users", nil)})
 	var events []outbox.Event
 	for i := range registry.MaxUnknownTypeLabels + 5 {

@@ -15,6 +15,7 @@ func env(vars map[string]string) func(string) string {
 }
 
 func TestFlagsDefaultToTheStackOnThisHost(t *testing.T) {
+	t.Parallel()
 	cfg, err := parseFlags(nil, env(nil), &bytes.Buffer{})
 	require.NoError(t, err)
 	assert.Equal(t, defaultEvents, cfg.Load.Count, "make demo's 1,000 events")
@@ -34,6 +35,7 @@ func TestFlagsDefaultToTheStackOnThisHost(t *testing.T) {
 }
 
 func TestInvalidFlagsExitTwoNamingTheFlag(t *testing.T) {
+	t.Parallel()
 	for args, want := range map[string][]string{
 		"-mix":     {"-mix", "user=50"},
 		"-workers": {"-workers", "0"},

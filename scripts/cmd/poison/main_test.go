@@ -18,6 +18,7 @@ import (
 // prints it whole, replay sends it back once it is named, and list hides
 // it after.
 func TestListShowReplay(t *testing.T) {
+	t.Parallel()
 	const outbox = "postgres.activity.event_outbox"
 	c := kafkatest.Start(t, 1, outbox, "user-projector.poison")
 	pub, err := kafka.NewPublisher(t.Context(), kafka.PublisherConfig{Brokers: c.Brokers()}, watermill.NopLogger{})

@@ -71,6 +71,7 @@ func userIDs(ps []activity.Participant) []string {
 }
 
 func TestCreateSetsDetails(t *testing.T) {
+	t.Parallel()
 	a := run(created(1))
 	assert.Equal(t, "u1", a.CreatorID)
 	assert.Equal(t, "Morning run", a.Title)
@@ -84,6 +85,7 @@ func TestCreateSetsDetails(t *testing.T) {
 }
 
 func TestParticipantsJoinAndLeave(t *testing.T) {
+	t.Parallel()
 	a := run(created(1), joined(2, "u2"), joined(3, "u3"), joined(4, "u4"), left(5, "u3"))
 	assert.Equal(t, []string{"u2", "u4"}, userIDs(a.Participants()))
 	assert.Equal(t, 2, a.ParticipantCount())
@@ -94,6 +96,7 @@ func TestParticipantsJoinAndLeave(t *testing.T) {
 }
 
 func TestCancelKeepsDetails(t *testing.T) {
+	t.Parallel()
 	a := run(created(1), joined(2, "u2"), cancelled(3))
 	assert.Equal(t, activity.StatusCancelled, a.Status)
 	require.NotNil(t, a.CancelledAt)
@@ -104,6 +107,7 @@ func TestCancelKeepsDetails(t *testing.T) {
 }
 
 func TestRedeliveryChangesNothing(t *testing.T) {
+	t.Parallel()
 	a := run(created(1), joined(2, "u2"), left(3, "u2"))
 	before := a
 	for _, s := range []step{created(1), joined(2, "u2"), left(3, "u2")} {
@@ -113,6 +117,7 @@ func TestRedeliveryChangesNothing(t *testing.T) {
 }
 
 func TestLateOlderJoinDoesNotUndoLeave(t *testing.T) {
+	t.Parallel()
 	a := run(created(1), left(3, "u2"), joined(2, "u2"))
 	assert.Empty(t, a.Participants())
 	a = run(created(1), cancelled(4), updated(3, events.ActivityUpdatedV1{Title: ptr("Evening run")}))
@@ -121,6 +126,7 @@ func TestLateOlderJoinDoesNotUndoLeave(t *testing.T) {
 }
 
 func TestAnyOrderGivesTheSameActivity(t *testing.T) {
+	t.Parallel()
 	steps := []step{
 		created(1),
 		joined(2, "u2"),

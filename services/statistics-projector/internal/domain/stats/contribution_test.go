@@ -71,6 +71,7 @@ func user(id string, created, joined, left int64) stats.Contribution {
 }
 
 func TestContributionsOfEveryEventType(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		ev   outbox.Event
@@ -134,6 +135,7 @@ func TestContributionsOfEveryEventType(t *testing.T) {
 
 // EventTypes is exactly the catalogue: the fan-out registers for these.
 func TestEventTypesAreTheCatalogue(t *testing.T) {
+	t.Parallel()
 	assert.ElementsMatch(t, []string{
 		events.UserCreated, events.UserUpdated, events.UserDeleted,
 		events.ActivityCreated, events.ActivityUpdated, events.ActivityCancelled,
@@ -144,6 +146,7 @@ func TestEventTypesAreTheCatalogue(t *testing.T) {
 // The day is the UTC day of created_at, whatever zone it came in, and the
 // boundaries belong to the day they start.
 func TestDailyDocumentIsTheUTCDay(t *testing.T) {
+	t.Parallel()
 	payload := `{"activity_id":"` + activityID + `","reason":"rain"}`
 	tests := []struct {
 		at  time.Time
@@ -167,6 +170,7 @@ func TestDailyDocumentIsTheUTCDay(t *testing.T) {
 }
 
 func TestLastActivityAtIsUTCMilliseconds(t *testing.T) {
+	t.Parallel()
 	ev := event(events.UserUpdated, userID, `{"user_id":"`+userID+`","city":"Paris"}`)
 	cs, err := stats.Contributions(ev)
 	require.NoError(t, err)
@@ -177,6 +181,7 @@ func TestLastActivityAtIsUTCMilliseconds(t *testing.T) {
 }
 
 func TestInvalidPayloadIsPermanent(t *testing.T) {
+	t.Parallel()
 	tests := map[string]outbox.Event{
 		"UserCreated without email": event(events.UserCreated, userID, `{"user_id":"`+userID+`","username":"ada"}`),
 		"UserCreated of another aggregate": event(events.UserCreated, userID,
@@ -210,6 +215,7 @@ func TestInvalidPayloadIsPermanent(t *testing.T) {
 }
 
 func TestKeyAndID(t *testing.T) {
+	t.Parallel()
 	u := stats.Contribution{EventID: eventID, Collection: stats.UserStatistics, DocID: userID}
 	assert.Equal(t, "user_statistics/"+userID, u.Key())
 	assert.Equal(t, "user_statistics/"+userID+"/"+eventID, u.ID())
@@ -223,6 +229,7 @@ func TestKeyAndID(t *testing.T) {
 // with them their partitions) and identities differ; the same event always
 // gives the same identities, which is what makes a redelivery a duplicate.
 func TestContributionsAreDeterministic(t *testing.T) {
+	t.Parallel()
 	ev := event(events.ParticipantJoined, activityID, `{"activity_id":"`+activityID+`","user_id":"`+otherUser+`"}`)
 	a, err := stats.Contributions(ev)
 	require.NoError(t, err)
@@ -244,6 +251,7 @@ func TestContributionsAreDeterministic(t *testing.T) {
 // Every contribution of an event names where the event was read (the
 // watermark it is counted against) and carries its correlation id.
 func TestContributionsCarrySourceAndCorrelationID(t *testing.T) {
+	t.Parallel()
 	ev := event(events.ParticipantJoined, activityID, `{"activity_id":"`+activityID+`","user_id":"`+otherUser+`"}`)
 	ev.Position = outbox.Position{Partition: 7, Offset: 1_234_567}
 	ev.Metadata.CorrelationID = "corr-joined"
@@ -273,6 +281,7 @@ func TestContributionsCarrySourceAndCorrelationID(t *testing.T) {
 
 // Every contribution an event makes is valid.
 func TestContributionsValidate(t *testing.T) {
+	t.Parallel()
 	for _, ev := range []outbox.Event{
 		event(events.UserCreated, userID, `{"user_id":"`+userID+`","email":"ada@example.com","username":"ada"}`),
 		event(events.ActivityCreated, activityID, `{"activity_id":"`+activityID+`","creator_id":"`+otherUser+
@@ -289,6 +298,7 @@ func TestContributionsValidate(t *testing.T) {
 }
 
 func TestValidateRejects(t *testing.T) {
+	t.Parallel()
 	valid := func() (stats.Contribution, stats.Contribution) {
 		return user(userID, 1, 0, 0), daily(events.UserCreated)
 	}
@@ -358,6 +368,7 @@ func TestValidateRejects(t *testing.T) {
 
 // The first record of a partition is at offset 0: a zero source is valid.
 func TestValidateAcceptsTheFirstOffset(t *testing.T) {
+	t.Parallel()
 	for _, c := range []stats.Contribution{user(userID, 0, 1, 0), daily(events.ParticipantJoined)} {
 		c.Source = outbox.Position{}
 		assert.NoError(t, c.Validate(), c.ID())

@@ -33,6 +33,7 @@ func absorb(t *testing.T, d *stats.Document, c stats.Contribution, want bool) {
 // A new document takes everything from its first contribution: counters
 // (zero ones too), time, identity and the watermark of its partition.
 func TestAbsorbIntoANewDocument(t *testing.T) {
+	t.Parallel()
 	d := stats.Document{ID: userID}
 	absorb(t, &d, from(user(userID, 0, 0, 0), 4, 17), true)
 	assert.Equal(t, stats.Document{
@@ -58,6 +59,7 @@ func TestAbsorbIntoANewDocument(t *testing.T) {
 // partition's watermark was counted before (or is older than one that
 // was), whatever the other partitions have seen.
 func TestAbsorbCountsOncePerPartitionWatermark(t *testing.T) {
+	t.Parallel()
 	c := daily(events.ParticipantJoined)
 	d := stats.Document{ID: c.DocID}
 
@@ -79,6 +81,7 @@ func TestAbsorbCountsOncePerPartitionWatermark(t *testing.T) {
 // Counters add up; the latest time only moves forward, kept in UTC
 // milliseconds whatever zone and precision it came in.
 func TestAbsorbAddsCountersAndRaisesLatest(t *testing.T) {
+	t.Parallel()
 	d := stats.Document{ID: userID}
 	absorb(t, &d, from(user(userID, 1, 0, 0), 0, 1), true)
 
@@ -109,6 +112,7 @@ func TestAbsorbAddsCountersAndRaisesLatest(t *testing.T) {
 // Identity fields are written once: the first contribution that names one
 // sets it for good.
 func TestAbsorbSetsIdentityOnce(t *testing.T) {
+	t.Parallel()
 	d := stats.Document{ID: "2026-11-28/UserCreated"}
 	first := from(daily(events.UserCreated), 0, 1)
 	first.Identity = map[string]string{"day": "2026-11-28"}
@@ -126,6 +130,7 @@ func TestAbsorbSetsIdentityOnce(t *testing.T) {
 // A clone shares no map with its original: changing one, by hand or by
 // absorbing a contribution, leaves the other alone.
 func TestDocumentCloneIsIndependent(t *testing.T) {
+	t.Parallel()
 	orig := stats.Document{ID: userID}
 	absorb(t, &orig, from(user(userID, 1, 0, 0), 0, 1), true)
 	snapshot := orig.Clone()
@@ -154,6 +159,7 @@ func TestDocumentCloneIsIndependent(t *testing.T) {
 // past it: it is counted once, by its event id, whatever its position,
 // and the watermark stays where it was.
 func TestAbsorbCountsAReplayOnceByEventID(t *testing.T) {
+	t.Parallel()
 	c := daily(events.ParticipantJoined)
 	d := stats.Document{ID: c.DocID}
 	absorb(t, &d, from(c, 0, 10), true)
