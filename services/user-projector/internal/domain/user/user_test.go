@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/activityapp/event-processor/shared/events"
+	"github.com/activityapp/event-processor/shared/projection"
 
 	"github.com/activityapp/event-processor/services/user-projector/internal/domain/user"
 )
@@ -155,4 +156,85 @@ func permutations(n int) [][]int {
 	}
 	rec(nil, idx)
 	return out
+}
+
+func deletedFor(v int64, reason string) step {
+	return step{"deleted " + reason, func(u *user.User) bool {
+		return u.Delete(v, t0.Add(time.Duration(v)*time.Minute), events.UserDeletedV1{UserID: "u1", Reason: reason})
+	}}
+}
+
+// A newer update after the deletion restores no personal field and not
+// the status; it moves the version and updated_at only.
+func TestUpdateAfterDeletionRestoresNothing(t *testing.T) {
+	u := run(created(1), deleted(2))
+	assert.True(t, updated(3, events.UserUpdatedV1{UserID: "u1", Email: ptr("back@example.com"), City: ptr("Oslo")}).apply(&u),
+		"the head moves")
+	assert.Equal(t, user.StatusDeleted, u.Status)
+	assert.Empty(t, u.Email+u.Username+u.FullName+u.City)
+	require.NotNil(t, u.DeletedAt)
+	assert.Equal(t, t0.Add(2*time.Minute).Truncate(time.Millisecond), *u.DeletedAt)
+	assert.EqualValues(t, 3, u.Version)
+	assert.Equal(t, t0.Add(3*time.Minute).Truncate(time.Millisecond), u.UpdatedAt)
+	assert.Equal(t, projection.Versions{"email": 3, "username": 2, "full_name": 2, "city": 3, "status": 2, "created_at": 1}, u.Versions)
+}
+
+// The same events, the newer update arriving before the deletion: the
+// deletion erases what the update wrote, and the user ends as above.
+func TestUpdateArrivingBeforeAnOlderDeletion(t *testing.T) {
+	update := updated(3, events.UserUpdatedV1{UserID: "u1", Email: ptr("back@example.com"), City: ptr("Oslo")})
+	inOrder := run(created(1), deleted(2), update)
+
+	u := run(created(1), update)
+	assert.Equal(t, "Oslo", u.City)
+	assert.True(t, deleted(2).apply(&u))
+	assert.Equal(t, inOrder, u)
+	assert.Equal(t, user.StatusDeleted, u.Status)
+	assert.Empty(t, u.Email+u.City)
+	assert.EqualValues(t, 3, u.Version, "the update is still the newest event")
+
+	for _, s := range []step{created(1), deleted(2), update} {
+		assert.False(t, s.apply(&u), "%s again changes nothing", s.name)
+	}
+	assert.Equal(t, inOrder, u)
+}
+
+// A newer UserCreated of a deleted user does not bring it back, whether it
+// arrives after the deletion or before it; it dates created_at.
+func TestLaterCreateDoesNotResurrect(t *testing.T) {
+	after := run(created(1), deleted(2), created(3))
+	before := run(created(1), created(3), deleted(2))
+	assert.Equal(t, after, before)
+	assert.Equal(t, user.StatusDeleted, after.Status)
+	assert.Empty(t, after.Email+after.Username+after.FullName+after.City)
+	assert.Equal(t, t0.Add(3*time.Minute).Truncate(time.Millisecond), after.CreatedAt)
+	require.NotNil(t, after.DeletedAt)
+	assert.Equal(t, t0.Add(2*time.Minute).Truncate(time.Millisecond), *after.DeletedAt)
+	assert.EqualValues(t, 3, after.Version)
+}
+
+// Events before and after a deletion, a second deletion and a second
+// creation, in every order and each twice, end in one state: deleted, by
+// the newer deletion, with no personal field.
+func TestAnyOrderAroundADeletionGivesTheSameUser(t *testing.T) {
+	steps := []step{
+		created(1),
+		updated(2, events.UserUpdatedV1{UserID: "u1", Email: ptr("two@example.com")}),
+		deletedFor(3, "first"),
+		updated(4, events.UserUpdatedV1{UserID: "u1", FullName: ptr("Ada King"), City: ptr("Oxford")}),
+		created(5),
+		deletedFor(6, "second"),
+	}
+	want := run(steps...)
+	assert.Equal(t, user.StatusDeleted, want.Status)
+	assert.Empty(t, want.Email+want.Username+want.FullName+want.City)
+	assert.Equal(t, "second", want.DeletionReason)
+	assert.EqualValues(t, 6, want.Version)
+	for _, order := range permutations(len(steps)) {
+		var shuffled []step
+		for _, i := range order {
+			shuffled = append(shuffled, steps[i], steps[i])
+		}
+		require.Equal(t, want, run(shuffled...), "order %v", order)
+	}
 }
