@@ -64,6 +64,9 @@ type Diff struct {
 	Activities      CollectionDiff
 	UserStatistics  CollectionDiff
 	DailyStatistics CollectionDiff
+	// Conflicts are the expected model's: events the outbox should never
+	// hold, whose outcome the verifier cannot tell.
+	Conflicts []VersionConflict
 }
 
 // Collections are the per-collection diffs in report order.
@@ -71,8 +74,12 @@ func (d Diff) Collections() []CollectionDiff {
 	return []CollectionDiff{d.Users, d.Activities, d.UserStatistics, d.DailyStatistics}
 }
 
-// OK reports whether every collection matches.
+// OK reports whether every collection matches and the outbox has no
+// version conflict.
 func (d Diff) OK() bool {
+	if len(d.Conflicts) > 0 {
+		return false
+	}
 	for _, c := range d.Collections() {
 		if !c.OK() {
 			return false
@@ -82,7 +89,7 @@ func (d Diff) OK() bool {
 }
 
 // Compare compares every reader-facing field of want (from the outbox) and
-// got (from MongoDB).
+// got (from MongoDB), and carries want's version conflicts over.
 func Compare(want, got Model) Diff {
 	unreadable := map[string]map[string]string{}
 	for _, u := range got.Unreadable {
@@ -96,6 +103,7 @@ func Compare(want, got Model) Diff {
 		Activities:      compareCollection(CollectionActivities, want.Activities, got.Activities, unreadable[CollectionActivities], activityFields),
 		UserStatistics:  compareCollection(CollectionUserStatistics, want.UserStatistics, got.UserStatistics, unreadable[CollectionUserStatistics], userStatisticsFields),
 		DailyStatistics: compareCollection(CollectionDailyStatistics, want.DailyStatistics, got.DailyStatistics, unreadable[CollectionDailyStatistics], dailyStatisticsFields),
+		Conflicts:       want.Conflicts,
 	}
 }
 

@@ -7,11 +7,17 @@
 // last-writer-wins, which must give the same documents whatever order the
 // events arrived in; comparing against the simplest correct computation is
 // what makes that claim testable.
+//
+// The verifier reads rows and payloads with rules of its own, written from
+// docs/events.md (catalogue.go, event.go, payload*.go), and shares no
+// payload code with the projectors: a mistake there would otherwise give
+// the same wrong answer on both sides.
 package verify
 
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,6 +40,10 @@ type Config struct {
 	MongoURI string
 	// Database is the read models' database; DefaultDatabase when empty.
 	Database string
+	// Brokers, when set, are the Kafka brokers of the projectors' poison
+	// topics: the summary then sets each projector's poisoned events
+	// beside the outbox events the verifier finds invalid for it.
+	Brokers []string
 
 	// MaxExamples is how many differences per collection Run prints;
 	// 10 when zero, none when negative.
@@ -81,6 +91,9 @@ func (c Config) Validate() error {
 	}
 	if c.Database == "" {
 		errs = append(errs, errors.New("database name is empty"))
+	}
+	if slices.Contains(c.Brokers, "") {
+		errs = append(errs, errors.New("an empty broker address"))
 	}
 	if c.Wait < 0 || c.PollInterval < 0 || c.Timeout < 0 {
 		errs = append(errs, errors.New("durations (Wait, PollInterval, Timeout) must not be negative"))

@@ -6,8 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-
-	"github.com/activityapp/event-processor/shared/outbox"
+	"time"
 )
 
 // errMalformedRow marks a row the projectors' Debezium decoder rejects, so
@@ -18,52 +17,65 @@ var errMalformedRow = errors.New("malformed outbox row")
 // metadata does not name one.
 const defaultSchemaVersion = 1
 
-// event turns a row into the outbox.Event the projectors decode, applying
-// the rules of their row decoder: non-empty aggregate_type and event_type,
-// metadata a JSON object (or null) whose correlation_id and causation_id
-// are strings and whose schema_version is an integer >= 1.
-func (r Row) event() (outbox.Event, error) {
+// event is an outbox row as the projectors' row decoder accepts it.
+type event struct {
+	ID            string
+	AggregateID   string
+	AggregateType string
+	Version       int64
+	Type          string
+	// SchemaVersion is the payload's, from the metadata.
+	SchemaVersion int
+	Payload       json.RawMessage
+	CreatedAt     time.Time
+}
+
+// event reads r by the rules of the projectors' row decoder: non-empty
+// aggregate_type and event_type, metadata a JSON object (or null) whose
+// correlation_id and causation_id are strings and whose schema_version is
+// an integer >= 1.
+func (r Row) event() (event, error) {
 	if r.AggregateType == "" || r.EventType == "" {
-		return outbox.Event{}, fmt.Errorf("%w: aggregate_type and event_type must not be empty", errMalformedRow)
+		return event{}, fmt.Errorf("%w: aggregate_type and event_type must not be empty", errMalformedRow)
 	}
-	md, version, err := parseMetadata(r.Metadata)
+	version, err := schemaVersion(r.Metadata)
 	if err != nil {
-		return outbox.Event{}, fmt.Errorf("%w: metadata: %w", errMalformedRow, err)
+		return event{}, fmt.Errorf("%w: metadata: %w", errMalformedRow, err)
 	}
-	return outbox.Event{
-		EventID: r.EventID, AggregateID: r.AggregateID, AggregateType: r.AggregateType,
-		AggregateVersion: r.AggregateVersion, EventType: r.EventType, SchemaVersion: version,
-		Payload: r.Payload, Metadata: md, CreatedAt: r.CreatedAt,
+	return event{
+		ID: r.EventID, AggregateID: r.AggregateID, AggregateType: r.AggregateType, Version: r.AggregateVersion,
+		Type: r.EventType, SchemaVersion: version, Payload: r.Payload, CreatedAt: r.CreatedAt,
 	}, nil
 }
 
-func parseMetadata(raw json.RawMessage) (outbox.Metadata, int, error) {
+// schemaVersion checks the metadata and returns its schema_version.
+func schemaVersion(raw json.RawMessage) (int, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
-		return outbox.Metadata{}, defaultSchemaVersion, nil
+		return defaultSchemaVersion, nil
 	}
 	var fields map[string]json.RawMessage
 	if raw[0] != '{' || json.Unmarshal(raw, &fields) != nil {
-		return outbox.Metadata{}, 0, errors.New("want a JSON object")
+		return 0, errors.New("want a JSON object")
 	}
-	var md outbox.Metadata
-	for key, dst := range map[string]*string{"correlation_id": &md.CorrelationID, "causation_id": &md.CausationID} {
+	for _, key := range []string{"correlation_id", "causation_id"} {
 		v, ok := fields[key]
 		if !ok || string(v) == "null" {
 			continue
 		}
-		if err := json.Unmarshal(v, dst); err != nil {
-			return outbox.Metadata{}, 0, fmt.Errorf("%s: want a string", key)
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return 0, fmt.Errorf("%s: want a string", key)
 		}
 	}
-	version := defaultSchemaVersion
-	if v, ok := fields["schema_version"]; ok && string(v) != "null" {
-		// Only a JSON integer: the decoder rejects "1", 1.0 and 1e0.
-		n, err := strconv.ParseInt(string(v), 10, 32)
-		if err != nil || n < 1 {
-			return outbox.Metadata{}, 0, fmt.Errorf("schema_version: want an integer >= 1, got %s", v)
-		}
-		version = int(n)
+	v, ok := fields["schema_version"]
+	if !ok || string(v) == "null" {
+		return defaultSchemaVersion, nil
 	}
-	return md, version, nil
+	// Only a JSON integer: the decoder rejects "1", 1.0 and 1e0.
+	n, err := strconv.ParseInt(string(v), 10, 32)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("schema_version: want an integer >= 1, got %s", v)
+	}
+	return int(n), nil
 }

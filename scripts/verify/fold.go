@@ -1,12 +1,9 @@
 package verify
 
 import (
-	"maps"
+	"cmp"
 	"slices"
 	"strings"
-
-	"github.com/activityapp/event-processor/shared/events"
-	"github.com/activityapp/event-processor/shared/outbox"
 )
 
 // SkipReason says why an event changes no read model.
@@ -22,7 +19,8 @@ const (
 	// catalogue does not read of the type (poison queue, until a
 	// projector that reads it is deployed and the event replayed).
 	SkipUnsupportedSchemaVersion SkipReason = "unsupported schema_version"
-	// SkipInvalidPayload: events.Decode rejects the payload (poison queue).
+	// SkipInvalidPayload: the payload does not fit its type (poison
+	// queue).
 	SkipInvalidPayload SkipReason = "invalid payload"
 )
 
@@ -31,6 +29,10 @@ type OutboxStats struct {
 	EventsRead    int
 	EventsApplied int
 	Skipped       map[SkipReason]int
+	// Invalid counts, per projector service, the events it poisons:
+	// malformed rows, and the events of the types it handles that have an
+	// unsupported schema version or an invalid payload.
+	Invalid map[string]int
 }
 
 // EventsSkipped is the number of events skipped for any reason.
@@ -44,23 +46,28 @@ func (s OutboxStats) EventsSkipped() int {
 
 // Fold computes the read models the outbox rows must produce: each
 // aggregate's events in aggregate_version order, every event the
-// projectors would skip skipped and counted.
+// projectors would skip skipped and counted. Events that share their
+// aggregate's version are all folded, in event_id order, and listed in
+// the model's Conflicts.
 func Fold(rows []Row) (Model, OutboxStats) {
 	rows = slices.Clone(rows)
 	slices.SortStableFunc(rows, func(a, b Row) int {
-		if c := strings.Compare(a.AggregateID, b.AggregateID); c != 0 {
-			return c
-		}
-		return int(a.AggregateVersion - b.AggregateVersion)
+		return cmp.Or(strings.Compare(a.AggregateID, b.AggregateID), cmp.Compare(a.AggregateVersion, b.AggregateVersion),
+			strings.Compare(a.AggregateType, b.AggregateType), strings.Compare(a.EventID, b.EventID))
 	})
 	f := folder{model: NewModel()}
-	stats := OutboxStats{EventsRead: len(rows), Skipped: map[SkipReason]int{}}
+	f.model.Conflicts = versionConflicts(rows)
+	stats := OutboxStats{EventsRead: len(rows), Skipped: map[SkipReason]int{}, Invalid: map[string]int{}}
 	for _, row := range rows {
-		if reason, skipped := f.apply(row); skipped {
-			stats.Skipped[reason]++
+		reason, services := f.apply(row)
+		if reason == "" {
+			stats.EventsApplied++
 			continue
 		}
-		stats.EventsApplied++
+		stats.Skipped[reason]++
+		for _, s := range services {
+			stats.Invalid[s]++
+		}
 	}
 	for id, a := range f.model.Activities {
 		a.ParticipantCount = len(a.Participants)
@@ -74,49 +81,24 @@ type folder struct {
 	model Model
 }
 
-// handlers decode an event's payload and apply it to every read model it
-// changes; the catalogue's types are exactly the ones projectors handle.
-var handlers = map[string]func(*folder, outbox.Event) error{
-	events.UserCreated:       handle((*folder).userCreated),
-	events.UserUpdated:       handle((*folder).userUpdated),
-	events.UserDeleted:       handle((*folder).userDeleted),
-	events.ActivityCreated:   handle((*folder).activityCreated),
-	events.ActivityUpdated:   handle((*folder).activityUpdated),
-	events.ActivityCancelled: handle((*folder).activityCancelled),
-	events.ParticipantJoined: handle((*folder).participantJoined),
-	events.ParticipantLeft:   handle((*folder).participantLeft),
-}
-
-// HandledEventTypes are the event types Fold applies.
-func HandledEventTypes() []string { return slices.Sorted(maps.Keys(handlers)) }
-
-func handle[P events.Payload](apply func(*folder, outbox.Event, P)) func(*folder, outbox.Event) error {
-	return func(f *folder, ev outbox.Event) error {
-		payload, err := events.Decode[P](ev)
-		if err != nil {
-			return err
-		}
-		apply(f, ev, payload)
-		return nil
-	}
-}
-
 // apply folds one row in, in the order the projectors' pipeline checks it:
-// row decoding, then the handler registry, then the payload.
-func (f *folder) apply(row Row) (SkipReason, bool) {
+// row decoding, then the handler registry, then the payload. A skipped
+// row returns why, and the services that poison it.
+func (f *folder) apply(row Row) (SkipReason, []string) {
 	ev, err := row.event()
 	if err != nil {
-		return SkipMalformedRow, true
+		// Every projector decodes every record.
+		return SkipMalformedRow, Services
 	}
-	h, ok := handlers[ev.EventType]
+	t, ok := catalogue[ev.Type]
 	if !ok {
-		return SkipUnknownEventType, true
+		return SkipUnknownEventType, nil
 	}
-	if !events.ReadsVersion(ev.EventType, ev.SchemaVersion) {
-		return SkipUnsupportedSchemaVersion, true
+	if !slices.Contains(t.versions, ev.SchemaVersion) {
+		return SkipUnsupportedSchemaVersion, t.services
 	}
-	if err := h(f, ev); err != nil {
-		return SkipInvalidPayload, true
+	if err := t.apply(f, ev); err != nil {
+		return SkipInvalidPayload, t.services
 	}
-	return "", false
+	return "", nil
 }

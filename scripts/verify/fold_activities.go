@@ -1,12 +1,6 @@
 package verify
 
-import (
-	"time"
-
-	"github.com/activityapp/event-processor/shared/events"
-	"github.com/activityapp/event-processor/shared/outbox"
-	"github.com/activityapp/event-processor/shared/projection"
-)
+import "time"
 
 // Activity statuses.
 const (
@@ -14,18 +8,18 @@ const (
 	ActivityCancelled = "cancelled"
 )
 
-func (f *folder) activityCreated(ev outbox.Event, p events.ActivityCreatedV1) {
+func (f *folder) activityCreated(ev event, p activityCreated) {
 	f.updateActivity(ev, func(a *Activity) {
 		a.CreatorID, a.Title, a.Description = p.CreatorID, p.Title, p.Description
 		a.Category, a.Location, a.MaxParticipants = p.Category, p.Location, p.MaxParticipants
-		a.StartsAt = projection.Time(p.StartsAt)
-		a.CreatedAt = projection.Time(ev.CreatedAt)
+		a.StartsAt = msTime(p.StartsAt)
+		a.CreatedAt = msTime(ev.CreatedAt)
 		a.Status = ActivityScheduled
 	})
 	f.touchUser(ev, p.CreatorID, counterCreated)
 }
 
-func (f *folder) activityUpdated(ev outbox.Event, p events.ActivityUpdatedV1) {
+func (f *folder) activityUpdated(ev event, p activityUpdated) {
 	f.updateActivity(ev, func(a *Activity) {
 		for _, field := range []struct {
 			dst   *string
@@ -36,7 +30,7 @@ func (f *folder) activityUpdated(ev outbox.Event, p events.ActivityUpdatedV1) {
 			}
 		}
 		if p.StartsAt != nil {
-			a.StartsAt = projection.Time(*p.StartsAt)
+			a.StartsAt = msTime(*p.StartsAt)
 		}
 		if p.MaxParticipants != nil {
 			a.MaxParticipants = *p.MaxParticipants
@@ -46,25 +40,25 @@ func (f *folder) activityUpdated(ev outbox.Event, p events.ActivityUpdatedV1) {
 	f.countOnly(ev)
 }
 
-func (f *folder) activityCancelled(ev outbox.Event, p events.ActivityCancelledV1) {
+func (f *folder) activityCancelled(ev event, p activityCancelled) {
 	f.updateActivity(ev, func(a *Activity) {
 		a.Status = ActivityCancelled
-		a.CancelledAt, a.CancelReason = projection.Time(ev.CreatedAt), p.Reason
+		a.CancelledAt, a.CancelReason = msTime(ev.CreatedAt), p.Reason
 	})
 	f.countOnly(ev)
 }
 
 // participantJoined adds the user with the join's time; a rejoin after a
 // leave joins anew, at the new time.
-func (f *folder) participantJoined(ev outbox.Event, p events.ParticipantJoinedV1) {
+func (f *folder) participantJoined(ev event, p participant) {
 	f.updateActivity(ev, func(a *Activity) {
-		a.Participants[p.UserID] = projection.Time(ev.CreatedAt)
+		a.Participants[p.UserID] = msTime(ev.CreatedAt)
 		a.markSeen()
 	})
 	f.touchUser(ev, p.UserID, counterJoined)
 }
 
-func (f *folder) participantLeft(ev outbox.Event, p events.ParticipantLeftV1) {
+func (f *folder) participantLeft(ev event, p participant) {
 	f.updateActivity(ev, func(a *Activity) {
 		delete(a.Participants, p.UserID)
 		a.markSeen()
@@ -81,12 +75,12 @@ func (a *Activity) markSeen() {
 }
 
 // updateActivity applies change to the event's activity and moves its head.
-func (f *folder) updateActivity(ev outbox.Event, change func(*Activity)) {
+func (f *folder) updateActivity(ev event, change func(*Activity)) {
 	a := f.model.Activities[ev.AggregateID]
 	if a.Participants == nil {
 		a.Participants = map[string]time.Time{}
 	}
 	change(&a)
-	a.Version, a.UpdatedAt = ev.AggregateVersion, projection.Time(ev.CreatedAt)
+	a.Version, a.UpdatedAt = ev.Version, msTime(ev.CreatedAt)
 	f.model.Activities[ev.AggregateID] = a
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
-	"github.com/activityapp/event-processor/shared/events"
 	"github.com/activityapp/event-processor/testkit/mongotest"
 	"github.com/activityapp/event-processor/testkit/pgtest"
 
@@ -103,6 +102,21 @@ const (
 	activity1 = "a0000000-0000-4000-8000-000000000001"
 )
 
+// The catalogue's names, as docs/events.md has them.
+const (
+	aggregateUser     = "user"
+	aggregateActivity = "activity"
+
+	typeUserCreated       = "UserCreated"
+	typeUserUpdated       = "UserUpdated"
+	typeUserDeleted       = "UserDeleted"
+	typeActivityCreated   = "ActivityCreated"
+	typeActivityUpdated   = "ActivityUpdated"
+	typeActivityCancelled = "ActivityCancelled"
+	typeParticipantJoined = "ParticipantJoined"
+	typeParticipantLeft   = "ParticipantLeft"
+)
+
 // t0 is late on 1 March UTC, with microseconds the read models drop.
 var t0 = time.Date(2026, 3, 1, 23, 59, 58, 123456000, time.UTC)
 
@@ -112,10 +126,10 @@ func ms(t time.Time) time.Time     { return t.UTC().Truncate(time.Millisecond) }
 
 // row is an outbox row with metadata {} (schema version 1).
 func row(aggregateID string, version int64, eventType string, createdAt time.Time, payload string) verify.Row {
-	aggregateType := events.AggregateActivity
+	aggregateType := aggregateActivity
 	switch eventType {
-	case events.UserCreated, events.UserUpdated, events.UserDeleted:
-		aggregateType = events.AggregateUser
+	case typeUserCreated, typeUserUpdated, typeUserDeleted:
+		aggregateType = aggregateUser
 	}
 	return verify.Row{
 		EventID: newUUID(), AggregateID: aggregateID, AggregateType: aggregateType, AggregateVersion: version,

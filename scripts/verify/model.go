@@ -27,6 +27,9 @@ type Model struct {
 	// their collection's shape (a field of the wrong BSON type, say).
 	// Only Actual fills it.
 	Unreadable []UnreadableDocument
+	// Conflicts lists the aggregate versions the outbox holds more than
+	// one event of. Only Fold fills it.
+	Conflicts []VersionConflict
 }
 
 // NewModel returns an empty model with all maps allocated.
@@ -89,6 +92,9 @@ type DailyStatistics struct {
 	EventType string
 	Count     int64
 }
+
+// msTime is t as the read models keep it: UTC, millisecond precision.
+func msTime(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
 
 // UnreadableDocument is a stored document that could not be decoded.
 type UnreadableDocument struct {

@@ -23,9 +23,13 @@ type Stats struct {
 	// Attempts is how many comparisons Run made (more than one only
 	// while waiting).
 	Attempts int
+	// Poison sets each projector's poison topic beside the outbox, in
+	// Services order; nil without Config.Brokers.
+	Poison []PoisonCount
 }
 
-// Summary prints the stats on one line.
+// Summary prints the stats on one line, and the poison counts on a line
+// per service.
 func (s Stats) Summary(w io.Writer) {
 	skipped := make([]string, 0, len(s.Skipped))
 	for _, reason := range slices.Sorted(maps.Keys(s.Skipped)) {
@@ -39,13 +43,16 @@ func (s Stats) Summary(w io.Writer) {
 		line += fmt.Sprintf("; compared %d times", s.Attempts)
 	}
 	_, _ = fmt.Fprintln(w, line)
+	poisonSummary(w, s.Poison)
 }
 
 // Run compares the read models with the outbox, waiting up to cfg.Wait for
 // them to match, and writes the stats and the summary of the last
-// comparison to w (nil: nowhere). Its error wraps ErrInvalidConfig for a
-// bad cfg; any other error means a server could not be read, and comes
-// from the last attempt.
+// comparison to w (nil: nowhere). With cfg.Brokers it then counts the
+// poison topics' events (Stats.Poison); a count that differs from the
+// verifier's is shown, and is no difference of the read models. Its error
+// wraps ErrInvalidConfig for a bad cfg; any other error means a server
+// could not be read, and comes from the last attempt.
 func Run(ctx context.Context, cfg Config, w io.Writer) (Diff, Stats, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -59,6 +66,9 @@ func Run(ctx context.Context, cfg Config, w io.Writer) (Diff, Stats, error) {
 		diff, stats, err := compareOnce(ctx, cfg)
 		stats.Attempts = attempt
 		if (err == nil && diff.OK()) || !time.Now().Before(deadline) || ctx.Err() != nil {
+			if err == nil && len(cfg.Brokers) > 0 {
+				stats.Poison, err = readPoison(ctx, cfg, stats.Invalid)
+			}
 			if err != nil {
 				return Diff{}, stats, err
 			}
@@ -94,6 +104,14 @@ func compareOnce(ctx context.Context, cfg Config) (Diff, Stats, error) {
 		stats.Compared[c.Collection] = c.Compared()
 	}
 	return diff, stats, nil
+}
+
+// readPoison counts the poison topics' events once the comparison is
+// final: they say nothing about whether the read models match.
+func readPoison(ctx context.Context, cfg Config, invalid map[string]int) ([]PoisonCount, error) {
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	return poisonCounts(ctx, cfg.Brokers, invalid)
 }
 
 func readPostgres(ctx context.Context, url string) ([]Row, error) {

@@ -13,7 +13,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
-	"github.com/activityapp/event-processor/shared/events"
 	"github.com/activityapp/event-processor/testkit/mongotest"
 
 	"github.com/activityapp/event-processor/scripts/verify"
@@ -24,17 +23,17 @@ import (
 func history() []verify.Row {
 	s := time.Second
 	return []verify.Row{
-		row(user1, 1, events.UserCreated, at(0), userCreated(user1, "ada@example.com", "ada", "Ada", "Paris")),
-		row(user1, 2, events.UserUpdated, at(s), userPayload(user1, `,"full_name":"Ada L."`)),
-		row(user2, 1, events.UserCreated, at(1500*time.Millisecond), userCreated(user2, "bob@example.com", "bob", "", "")),
-		row(user2, 2, events.UserDeleted, at(3*s), userPayload(user2, `,"reason":"requested"`)),
-		row(activity1, 1, events.ActivityCreated, at(2*s), activityPayload(activity1,
+		row(user1, 1, typeUserCreated, at(0), userCreated(user1, "ada@example.com", "ada", "Ada", "Paris")),
+		row(user1, 2, typeUserUpdated, at(s), userPayload(user1, `,"full_name":"Ada L."`)),
+		row(user2, 1, typeUserCreated, at(1500*time.Millisecond), userCreated(user2, "bob@example.com", "bob", "", "")),
+		row(user2, 2, typeUserDeleted, at(3*s), userPayload(user2, `,"reason":"requested"`)),
+		row(activity1, 1, typeActivityCreated, at(2*s), activityPayload(activity1,
 			`,"creator_id":"`+user1+`","title":"Run","category":"sport","starts_at":"2026-03-10T18:00:00.5Z","max_participants":10`)),
-		row(activity1, 2, events.ParticipantJoined, at(4*s), participant(activity1, user1)),
-		row(activity1, 3, events.ParticipantJoined, at(5*s), participant(activity1, user2)),
-		row(activity1, 4, events.ParticipantLeft, at(6*s), participant(activity1, user2)),
-		row(activity1, 5, events.ActivityUpdated, at(7*s), activityPayload(activity1, `,"location":"Park"`)),
-		withMetadata(row(user1, 3, events.UserUpdated, at(8*s), userPayload(user1, `,"city":"Oslo"`)), `{"schema_version":2}`),
+		row(activity1, 2, typeParticipantJoined, at(4*s), participant(activity1, user1)),
+		row(activity1, 3, typeParticipantJoined, at(5*s), participant(activity1, user2)),
+		row(activity1, 4, typeParticipantLeft, at(6*s), participant(activity1, user2)),
+		row(activity1, 5, typeActivityUpdated, at(7*s), activityPayload(activity1, `,"location":"Park"`)),
+		withMetadata(row(user1, 3, typeUserUpdated, at(8*s), userPayload(user1, `,"city":"Oslo"`)), `{"schema_version":2}`),
 	}
 }
 
@@ -123,13 +122,13 @@ func insertProjectedDocuments(db *mongo.Database) error {
 		}
 	}
 	insert("daily_statistics",
-		daily("2026-03-01", events.UserCreated, 2),
-		daily("2026-03-01", events.UserUpdated, 1),
-		daily("2026-03-02", events.UserDeleted, 1),
-		daily("2026-03-02", events.ActivityCreated, 1),
-		daily("2026-03-02", events.ParticipantJoined, 2),
-		daily("2026-03-02", events.ParticipantLeft, 1),
-		daily("2026-03-02", events.ActivityUpdated, 1),
+		daily("2026-03-01", typeUserCreated, 2),
+		daily("2026-03-01", typeUserUpdated, 1),
+		daily("2026-03-02", typeUserDeleted, 1),
+		daily("2026-03-02", typeActivityCreated, 1),
+		daily("2026-03-02", typeParticipantJoined, 2),
+		daily("2026-03-02", typeParticipantLeft, 1),
+		daily("2026-03-02", typeActivityUpdated, 1),
 	)
 	return errors.Join(errs...)
 }

@@ -5,12 +5,17 @@ import (
 	"io"
 )
 
-// Summary writes one line per collection, then up to maxPerCollection
-// examples of its differences (none when maxPerCollection <= 0):
+// Summary writes a line per version conflict, one line per collection,
+// then up to maxPerCollection examples of its differences (none when
+// maxPerCollection <= 0):
 //
+//	outbox: user <id> version 3 is carried by 2 events (<id>, <id>); the outbox allows one
 //	users: 412 expected, 412 in MongoDB, 0 missing, 0 unexpected, 0 with wrong fields
 //	users/<id>: email: want "a@x" got "b@x"
 func (d Diff) Summary(w io.Writer, maxPerCollection int) {
+	for _, c := range d.Conflicts {
+		_, _ = fmt.Fprintln(w, c.String())
+	}
 	for _, c := range d.Collections() {
 		_, _ = fmt.Fprintf(w, "%s: %d expected, %d in MongoDB, %d missing, %d unexpected, %d with wrong fields\n",
 			c.Collection, c.Expected, c.Actual, len(c.Missing), len(c.Unexpected), c.WrongDocuments())

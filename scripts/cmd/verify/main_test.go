@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/activityapp/event-processor/testkit/kafkatest"
 	"github.com/activityapp/event-processor/testkit/mongotest"
 	"github.com/activityapp/event-processor/testkit/pgtest"
 )
@@ -74,6 +76,21 @@ func TestExitStatus(t *testing.T) {
 	code, stdout, stderr := verify()
 	assert.Equal(t, exitEqual, code, stdout+stderr)
 	assert.Contains(t, stdout, "OK: the read models match the outbox")
+
+	// KAFKA_BROKERS (or -brokers) adds the poison topics' counts.
+	kafka := kafkatest.Start(t, 1)
+	var withKafka, stderrKafka bytes.Buffer
+	code = run(ctx, args, func(name string) string {
+		if name == "KAFKA_BROKERS" {
+			return strings.Join(kafka.Brokers(), ",")
+		}
+		return ""
+	}, &withKafka, &stderrKafka)
+	assert.Equal(t, exitEqual, code, withKafka.String()+stderrKafka.String())
+	assert.Contains(t, withKafka.String(), "poison: user-projector 0 poisoned, 0 invalid in the outbox\n")
+	code, stdout, _ = verify("-brokers", " "+kafka.Brokers()[0]+" ,")
+	assert.Equal(t, exitEqual, code)
+	assert.Contains(t, stdout, "poison: statistics-projector 0 poisoned, 0 invalid in the outbox\n")
 
 	code, _, stderr = verify("-unknown-flag")
 	assert.Equal(t, exitUsage, code)
