@@ -110,7 +110,7 @@ func verifyAll() int {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	var summary strings.Builder
-	diff, stats, err := verify.Run(ctx, verify.Config{PostgresURL: stack.PostgresURL, MongoURI: stack.MongoURI, Wait: 2 * time.Minute}, &summary)
+	diff, stats, err := verify.Run(ctx, verify.Config{PostgresURL: stack.PostgresURL, MongoURI: stack.MongoURI, Brokers: []string{stack.KafkaBroker}, Wait: 2 * time.Minute}, &summary)
 	switch {
 	case err != nil:
 		fmt.Fprintln(os.Stderr, "e2e: verify:", err)
@@ -119,8 +119,8 @@ func verifyAll() int {
 		fmt.Fprintf(os.Stderr, "e2e: FAIL: after the scenarios the read models differ from the outbox:\n%s", summary.String())
 		return 1
 	}
-	fmt.Fprintf(os.Stderr, "e2e: after the scenarios the read models equal the model recomputed from the outbox (%d events, %d skipped as the projectors skip them)\n",
-		stats.EventsRead, stats.EventsSkipped())
+	fmt.Fprintf(os.Stderr, "e2e: after the scenarios the read models equal the model recomputed from the outbox (%d events, %d skipped as the projectors skip them)\n%s",
+		stats.EventsRead, stats.EventsSkipped(), summary.String())
 	return 0
 }
 
