@@ -1,7 +1,6 @@
 package debezium
 
 import (
-	"encoding/json"
 	"strings"
 
 	"github.com/activityapp/event-processor/shared/kafka"
@@ -36,28 +35,11 @@ func (d *Decoder) Decode(rec kafka.Record) (Result, error) {
 	if len(rec.Value) == 0 {
 		return Result{}, malformed("value", "empty")
 	}
-	// One validation pass over the whole value; everything after it walks
-	// validated JSON.
-	if !json.Valid(rec.Value) {
-		return Result{}, malformedCause("value", "not JSON", syntaxError(rec.Value))
+	e, err := parseEnvelope(rec.Value)
+	if err != nil {
+		return Result{}, malformedCause("value", "not JSON", err)
 	}
-	value := trimSpace(rec.Value)
-	_, smt := rec.Headers[headerEventID]
-
-	var env envelope
-	it, isObject := objectMembers(value)
-	if isObject {
-		env = scanEnvelope(it)
-		if env.isConnectWrapper() {
-			value = env.payload
-			it, isObject = objectMembers(value)
-			env = envelope{}
-			if isObject {
-				env = scanEnvelope(it)
-			}
-		}
-	}
-	if isNull(value) {
+	if isNull(e.raw) {
 		// JsonConverter writes a null value as a Kafka null; a wrapped null
 		// ({"schema":...,"payload":null}) means the same.
 		return Result{Skip: SkipTombstone}, nil
@@ -66,17 +48,17 @@ func (d *Decoder) Decode(rec kafka.Record) (Result, error) {
 	// whose value is the application's payload: that payload may well have
 	// an "op" member, so only a value with both op and source counts as an
 	// envelope then.
-	if isObject && env.op != nil && (!smt || env.source != nil) {
-		return d.decodeEnvelope(env)
-	}
-	if smt {
-		return d.decodeSMT(rec, value)
-	}
-	if isObject {
-		if env.isHeartbeat() {
-			return Result{Skip: SkipHeartbeat}, nil
-		}
+	_, smt := rec.Headers[headerEventID]
+	switch {
+	case e.Op != nil && (e.Source != nil || !smt):
+		return d.decodeEnvelope(e)
+	case smt:
+		return d.decodeSMT(rec, e.raw)
+	case e.raw[0] != '{':
+		return Result{}, malformed("value", "want a JSON object, got "+jsonKind(e.raw))
+	case e.isHeartbeat():
+		return Result{Skip: SkipHeartbeat}, nil
+	default:
 		return Result{}, malformed("op", "missing")
 	}
-	return Result{}, malformed("value", "want a JSON object, got "+jsonKind(value))
 }

@@ -11,8 +11,8 @@
 //	 "op":"c","ts_ms":...,"ts_us":...,"ts_ns":...}
 //
 // 2. The same envelope with schemas.enable=true, wrapped as
-// {"schema":{...},"payload":<envelope>}. A value is unwrapped when its only
-// two members are "schema" (an object or null) and "payload".
+// {"schema":{...},"payload":<envelope>}. A value is unwrapped when it has
+// "schema" (an object or null) and "payload" members and no "op".
 //
 // 3. The value written by Debezium's Outbox Event Router SMT: the Kafka key
 // is the aggregate id, header "id" is the event id, the value is the row's
@@ -21,9 +21,10 @@
 // {"schema":...,"payload":...}), and the other columns arrive as headers
 // placed with table.fields.additional.placement=<column>:header:<name>. A
 // record is read in this shape when it has an "id" header and its value is
-// not an envelope (no "op" and "source" members). Headers read, first match
-// wins: event_type, eventType or type (required); aggregate_type or
-// aggregateType (optional: the SMT routes by it, so it may not be placed);
+// not an envelope (not both an "op" member and a "source" object).
+// Headers read, first match wins: event_type, eventType or type
+// (required); aggregate_type or aggregateType (optional: the SMT routes by
+// it, so it may not be placed);
 // DecoderConfig.VersionHeader (required, default "aggregate_version");
 // metadata (optional); created_at or createdAt (required). Header values
 // may be plain text (Connect's default SimpleHeaderConverter), JSON, or a
@@ -43,6 +44,12 @@
 // timestamp (time.precision.mode=connect) would decode to a wrong time, so
 // do not configure the connector that way. aggregate_version is a JSON
 // integer or a string holding one.
+//
+// Members of the envelope and of its source block are matched as
+// encoding/json matches struct fields: case-insensitively, a repeated
+// member decoded over the earlier one. Column names and metadata keys are
+// matched exactly: Postgres column names are case-sensitive when quoted,
+// and metadata keys are the application's.
 //
 // # Result
 //

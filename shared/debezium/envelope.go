@@ -1,77 +1,83 @@
 package debezium
 
 import (
-	"fmt"
-
-	"github.com/activityapp/event-processor/shared/outbox"
+	"bytes"
+	"encoding/json"
+	"errors"
 )
 
-// envelope holds the raw members of a Debezium change-event envelope that
-// the decoder looks at.
+// envelope is a record value (or key, or header) decoded in one pass: a
+// Debezium change event, a heartbeat ({"ts_ms":...}), anything else (the
+// Outbox Event Router's payload), or any of these wrapped by JsonConverter
+// with schemas.enable=true as {"schema":...,"payload":...}. after and
+// source are decoded in that pass rather than kept raw and decoded again:
+// they are most of a change event.
 type envelope struct {
-	op, after, source, tsMs []byte
-	// members counts every member, to recognise a heartbeat ({"ts_ms":...}).
-	members int
-	// schema and payload are only set when the value may be a JsonConverter
-	// wrapper ({"schema":...,"payload":...}).
-	schema, payload []byte
+	// raw is the whole value without surrounding space.
+	raw json.RawMessage
+	// typeErr is the first of after and source that is neither an object
+	// nor null (or the whole value, when it is not an object): encoding/json
+	// decodes the other members all the same.
+	typeErr *json.UnmarshalTypeError
+
+	Op     json.RawMessage `json:"op"`
+	After  row             `json:"after"`
+	Source *source         `json:"source"`
+	TsMs   json.RawMessage `json:"ts_ms"`
+
+	Schema  json.RawMessage `json:"schema"`
+	Payload json.RawMessage `json:"payload"`
 }
 
-// scanEnvelope picks the envelope members out of a validated JSON object.
-func scanEnvelope(it members) envelope {
-	var e envelope
-	for {
-		k, v, ok := it.next()
-		if !ok {
-			return e
-		}
-		e.members++
-		switch string(unescapedKey(k)) {
-		case "op":
-			e.op = v
-		case "after":
-			e.after = v
-		case "source":
-			e.source = v
-		case "ts_ms":
-			e.tsMs = v
-		case "schema":
-			e.schema = v
-		case "payload":
-			e.payload = v
+// parseEnvelope decodes data, unwrapping a JsonConverter wrapper. The
+// error is data's syntax error: data is not JSON.
+func parseEnvelope(data []byte) (envelope, error) {
+	e, err := unmarshalEnvelope(data)
+	if err != nil || !e.isConnectWrapper() {
+		return e, err
+	}
+	return unmarshalEnvelope(e.Payload)
+}
+
+func unmarshalEnvelope(data []byte) (envelope, error) {
+	e := envelope{raw: bytes.Trim(data, jsonSpace)}
+	if err := json.Unmarshal(data, &e); err != nil {
+		// Unmarshal checks the syntax of all of data before decoding it;
+		// after that, it only reports a value that is not an object (the
+		// whole value, after or source), and decodes the other members.
+		if !errors.As(err, &e.typeErr) {
+			return envelope{}, err
 		}
 	}
+	return e, nil
 }
 
 // isConnectWrapper reports whether e is the {"schema":...,"payload":...}
-// wrapper that JsonConverter writes with schemas.enable=true: exactly those
-// two members, the schema an object or null. Requiring exactly two members
-// keeps an SMT payload that merely has a "payload" field from being
-// mistaken for a wrapper.
+// wrapper that JsonConverter writes with schemas.enable=true: the schema an
+// object or null, and not a change event.
 func (e envelope) isConnectWrapper() bool {
-	return e.members == 2 && e.schema != nil && e.payload != nil &&
-		(e.schema[0] == '{' || isNull(e.schema))
+	return e.Schema != nil && e.Payload != nil && e.Op == nil &&
+		(isNull(e.Schema) || e.Schema[0] == '{')
 }
 
-// isHeartbeat reports whether e is a heartbeat value: {"ts_ms":...} and
-// nothing else (Debezium's io.debezium.connector.common.Heartbeat).
+// isHeartbeat reports whether e is a heartbeat value: {"ts_ms":...}
+// (Debezium's io.debezium.connector.common.Heartbeat).
 func (e envelope) isHeartbeat() bool {
-	return e.members == 1 && e.tsMs != nil
+	return e.TsMs != nil && e.Op == nil && e.After == nil && e.Source == nil
 }
 
 // decodeEnvelope decodes a change event. Only c (insert) and r (snapshot
 // read) carry events; the other operations are skipped without looking at
-// before/after, which json.Valid has already checked for well-formedness.
+// after.
 func (d *Decoder) decodeEnvelope(e envelope) (Result, error) {
-	op, ok := stringValue(e.op)
+	op, ok := stringValue(e.Op)
 	if !ok {
-		return Result{}, malformed("op", "want a string, got "+jsonKind(e.op))
+		return Result{}, malformed("op", "want a string, got "+jsonKind(e.Op))
 	}
 	// Whatever the operation: a record of another table is not ours, and
 	// projecting (or skipping) it silently would hide a misconfigured
-	// connector. The source is read once, for this and for the event.
-	src, srcErr := decodeSource(e.source)
-	if err := d.checkTable(src, srcErr); err != nil {
+	// connector.
+	if err := e.Source.checkTable(d.cfg.Table); err != nil {
 		return Result{}, err
 	}
 	switch op {
@@ -87,31 +93,26 @@ func (d *Decoder) decodeEnvelope(e envelope) (Result, error) {
 	default:
 		return Result{}, malformed("op", "unknown operation "+snippet([]byte(op)))
 	}
-	if isNull(e.after) {
+	if e.typeErr != nil {
+		return Result{}, malformed(e.typeErr.Field, "want a JSON object, got "+typeNames[e.typeErr.Value])
+	}
+	if e.After == nil {
 		return Result{}, malformed("after", `missing for op "`+op+`"`)
 	}
-	ev, err := decodeRow(e.after)
+	ev, err := e.After.event()
 	if err != nil {
 		return Result{}, err
 	}
-	if srcErr != nil {
-		return Result{}, srcErr
+	if e.Source == nil {
+		return Result{}, malformed("source", "missing")
 	}
-	ev.Source = src
+	ev.Source = e.Source.outbox()
 	// A read is a snapshot by definition, whatever source.snapshot says.
 	ev.Source.Snapshot = ev.Source.Snapshot || op == "r"
 	return Result{Event: ev}, nil
 }
 
-// checkTable fails for a source block that names a table other than the
-// outbox. A block without schema and table (or none at all) passes: only
-// a record that says where it comes from can be refused for it.
-func (d *Decoder) checkTable(src outbox.Source, srcErr error) error {
-	if srcErr != nil || (src.Schema == "" && src.Table == "") {
-		return nil
-	}
-	if got := src.Schema + "." + src.Table; got != d.cfg.Table {
-		return malformed("source.table", fmt.Sprintf("record of table %q, not the outbox %q", got, d.cfg.Table))
-	}
-	return nil
+// typeNames turns encoding/json's names of JSON types into jsonKind's.
+var typeNames = map[string]string{
+	"array": "an array", "string": "a string", "number": "a number", "bool": "a boolean",
 }

@@ -52,16 +52,6 @@ func malformedCause(field, reason string, cause error) error {
 	return fault.Permanent(&DecodeError{Field: field, Reason: reason, Cause: cause})
 }
 
-// syntaxError returns encoding/json's description of why data is not valid
-// JSON. Only called once json.Valid has failed.
-func syntaxError(data []byte) error {
-	var v json.RawMessage
-	if err := json.Unmarshal(data, &v); err != nil {
-		return err
-	}
-	return errors.New("invalid JSON")
-}
-
 // snippetMax bounds the bytes of input quoted in an error message: enough
 // to recognise the value, not enough to flood a log line.
 const snippetMax = 40
@@ -76,7 +66,7 @@ func snippet(text []byte) string {
 
 // describe renders a raw JSON value for an error message: a string as its
 // quoted text, a number as itself, anything else by its kind.
-func describe(raw []byte) string {
+func describe(raw json.RawMessage) string {
 	if s, ok := stringValue(raw); ok {
 		return snippet([]byte(s))
 	}

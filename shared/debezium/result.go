@@ -20,7 +20,8 @@ const (
 	// compaction).
 	SkipTombstone SkipReason = "tombstone"
 	// SkipHeartbeat is a Debezium heartbeat: a record on a topic starting with
-	// HeartbeatTopicPrefix, or a value that is only {"ts_ms":...}.
+	// HeartbeatTopicPrefix, or a value with ts_ms and none of a change
+	// event's op, after and source ({"ts_ms":...}).
 	SkipHeartbeat SkipReason = "heartbeat"
 	// SkipUpdate is op u. Outbox rows are insert-only: an UPDATE (a cleanup
 	// job marking a row published) is not a new event.

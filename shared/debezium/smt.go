@@ -1,6 +1,7 @@
 package debezium
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -126,46 +127,42 @@ func headerText(raw string) string {
 	if s == "" || (s[0] != '{' && s[0] != '"' && s[0] != 'n') {
 		return s
 	}
-	b := []byte(s)
-	if !json.Valid(b) {
+	e, err := parseEnvelope([]byte(s))
+	if err != nil {
 		return s
 	}
-	if it, ok := objectMembers(b); ok {
-		if e := scanEnvelope(it); e.isConnectWrapper() {
-			b = e.payload
-		}
-	}
-	if isNull(b) {
+	if isNull(e.raw) {
 		return ""
 	}
-	if text, ok := stringValue(b); ok {
+	if text, ok := stringValue(e.raw); ok {
 		return strings.TrimSpace(text)
 	}
-	return string(b)
+	return string(e.raw)
 }
 
 // parseKey reads the aggregate id from the record key.
 func parseKey(key []byte) (string, error) {
 	const missing = "missing (the Outbox Event Router puts the aggregate id there)"
-	k := trimSpace(key)
-	if len(k) == 0 {
+	text := bytes.Trim(key, jsonSpace)
+	if len(text) == 0 {
 		return "", malformed("key", missing)
 	}
-	if !json.Valid(k) {
+	e, err := parseEnvelope(text)
+	if err != nil {
 		// Plain text (StringConverter): the id itself.
-		return string(k), nil
+		return string(text), nil
 	}
-	if it, ok := objectMembers(k); ok {
-		if e := scanEnvelope(it); e.isConnectWrapper() {
-			k = e.payload
-		}
-	}
+	k := e.raw
 	if k[0] == '{' {
-		id, ok := singleStringMember(k)
-		if !ok {
+		// A table key struct: {"<column>":"<id>"}.
+		var cols map[string]json.RawMessage
+		_ = json.Unmarshal(k, &cols) // k is a valid object
+		for _, v := range cols {
+			k = v
+		}
+		if len(cols) != 1 || k[0] != '"' {
 			return "", malformed("key", "want the aggregate id, got an object that is not {\"<column>\":\"<id>\"}")
 		}
-		k = id
 	}
 	switch {
 	case isNull(k):
@@ -182,21 +179,4 @@ func parseKey(key []byte) (string, error) {
 	default:
 		return "", malformed("key", "want the aggregate id, got "+jsonKind(k))
 	}
-}
-
-// singleStringMember returns the value of an object's only member when it
-// is a string.
-func singleStringMember(obj []byte) ([]byte, bool) {
-	it, ok := objectMembers(obj)
-	if !ok {
-		return nil, false
-	}
-	_, v, ok := it.next()
-	if !ok || len(v) == 0 || v[0] != '"' {
-		return nil, false
-	}
-	if _, _, more := it.next(); more {
-		return nil, false
-	}
-	return v, true
 }

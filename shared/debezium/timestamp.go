@@ -1,6 +1,7 @@
 package debezium
 
 import (
+	"encoding/json"
 	"strconv"
 	"time"
 )
@@ -11,14 +12,14 @@ import (
 // Integers are never read as milliseconds: the connector emits micros
 // unless time.precision.mode=connect, which this project does not use, and
 // guessing the unit from the magnitude would hide that misconfiguration.
-func parseCreatedAt(raw []byte, field string) (time.Time, error) {
+func parseCreatedAt(raw json.RawMessage, field string) (time.Time, error) {
 	if isNull(raw) {
 		return time.Time{}, malformed(field, "missing")
 	}
 	if s, ok := stringValue(raw); ok {
 		return parseISOTime(s, field)
 	}
-	if us, ok := intValue(raw); ok {
+	if us, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
 		return time.UnixMicro(us).UTC(), nil
 	}
 	return time.Time{}, malformed(field, "want an ISO-8601 string or epoch microseconds, got "+jsonKind(raw))
