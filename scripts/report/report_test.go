@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -107,7 +108,14 @@ func TestJSONAndCharts(t *testing.T) {
 	}
 	svg, err := os.ReadFile(filepath.Join(dir, report.ThroughputChart))
 	require.NoError(t, err)
-	assert.Equal(t, 2, strings.Count(string(svg), `class="line"`), "load and one consumer")
+	for _, legend := range []string{">load (commits)<", ">user-projector<", ">Throughput over time, 1000 events<"} {
+		assert.Contains(t, string(svg), legend, "the throughput chart's title and legend")
+	}
+	svg, err = os.ReadFile(filepath.Join(dir, report.LatencyChart))
+	require.NoError(t, err)
+	for _, legend := range append(slices.Clone(report.ReadModels), "p50 = ", "latency (ms)") {
+		assert.Contains(t, string(svg), legend, "the latency chart's legend, markers and axis")
+	}
 
 	var b bytes.Buffer
 	require.NoError(t, r.WriteJSON(&b))
