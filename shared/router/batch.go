@@ -125,7 +125,18 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 			r.metrics.skipped.WithLabelValues(h.Name, SkipReplayInRebuild).Inc()
 			continue
 		}
-		hold := seq != nil && (replayed && r.cfg.SkipReplays || rec.Headers[DropKey] != "" ||
+		drop := rec.Headers[DropKey] != ""
+		if drop && seq == nil {
+			r.metrics.skipped.WithLabelValues(h.Name, SkipDropped).Inc()
+			continue
+		}
+		it := item[T]{rec: rec}
+		if !drop {
+			it.dec = h.decode(rec)
+		}
+		// A record that cannot be decoded blocks its sequence: it is
+		// poisoned in order, after the sequence's earlier records.
+		hold := seq != nil && (drop || replayed && r.cfg.SkipReplays || it.dec.Err != nil && rec.Key != nil ||
 			heldKeys[string(rec.Key)] || seq.blocked(rec) != nil)
 		if hold && rec.Key != nil {
 			if heldKeys == nil {
@@ -133,15 +144,6 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 			}
 			heldKeys[string(rec.Key)] = true
 		}
-		if rec.Headers[DropKey] != "" {
-			if hold {
-				held = append(held, item[T]{rec: rec})
-			} else {
-				r.metrics.skipped.WithLabelValues(h.Name, SkipDropped).Inc()
-			}
-			continue
-		}
-		it := item[T]{rec: rec, dec: h.decode(rec)}
 		switch {
 		case hold:
 			held = append(held, it)

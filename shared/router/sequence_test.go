@@ -407,3 +407,27 @@ func TestRebuildReleasesItsBlocksAsTheLiveProjectorDid(t *testing.T) {
 	assert.EqualValues(t, 2, s.count(metrics.MessagesSkipped, "reason", router.SkipReplayInRebuild),
 		"the replay of b's event, and of the dropped event once nothing waited for it")
 }
+
+// Within a batch each aggregate keeps its order: an event before an
+// undecodable one is applied even when the batch falls back to one by one
+// (another event failing), and the one after it is parked.
+func TestOrderWithinABatch(t *testing.T) {
+	t.Parallel()
+	e := events{t}
+	store := router.NewMemoryBlocks()
+	s := startSequenced(t, store)
+	a, b := agg(1), agg(2)
+	broken := e.live(1, a, ev(2))
+	broken.Value = []byte(`{"payload":`)
+	s.setBad(ev(3))
+	s.deliver(1, e.live(0, a, ev(1)), broken, e.live(2, b, ev(3)), e.live(3, a, ev(4)))
+
+	assert.Equal(t, []string{ev(1)}, s.takeHandled(), "a's first event, before the broken one")
+	sum := poisonSummary(s.poison.taken())
+	require.Len(t, sum, 3, "%v", sum)
+	assert.Contains(t, sum[0], ev(3)+" poisoned: invalid event")
+	assert.Contains(t, sum[1], " poisoned: ", "the broken record")
+	assert.Equal(t, ev(4)+" parked behind "+at(1), sum[2])
+	assert.Equal(t, []string{at(1), at(3)}, blockedOrigins(t, store, a))
+	assert.Equal(t, []string{at(2)}, blockedOrigins(t, store, b))
+}
