@@ -106,12 +106,13 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 		}
 	}
 
-	// items are handled together; held, one at a time after them, in
-	// order: the records of blocked sequences, drops, a rebuild's replays
-	// (whether a sequence of this batch blocks is known only then), and
-	// every later record of a sequence with a held one.
-	var items, held []item[T]
-	var heldKeys map[string]bool
+	// Records are handled in offset order: together, in one Handle call,
+	// until one must be handled alone (a record of a blocked sequence, a
+	// drop, a rebuild's replay, an undecodable record that will block its
+	// sequence); the records before it are handled first, and the ones
+	// after it see what it did to its sequence. The statistics count on a
+	// partition's events reaching them in offset order.
+	var items []item[T]
 	for _, rec := range batch.Records {
 		replayed := false
 		if f := rec.Headers[ReplayForKey]; f != "" {
@@ -121,32 +122,30 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 			}
 			replayed = true
 		}
-		if replayed && r.cfg.SkipReplays && seq == nil {
-			r.metrics.skipped.WithLabelValues(h.Name, SkipReplayInRebuild).Inc()
-			continue
-		}
 		drop := rec.Headers[DropKey] != ""
-		if drop && seq == nil {
-			r.metrics.skipped.WithLabelValues(h.Name, SkipDropped).Inc()
+		if seq == nil && (drop || replayed && r.cfg.SkipReplays) {
+			reason := SkipDropped
+			if !drop {
+				reason = SkipReplayInRebuild
+			}
+			r.metrics.skipped.WithLabelValues(h.Name, reason).Inc()
 			continue
 		}
 		it := item[T]{rec: rec}
 		if !drop {
 			it.dec = h.decode(rec)
 		}
-		// A record that cannot be decoded blocks its sequence: it is
-		// poisoned in order, after the sequence's earlier records.
-		hold := seq != nil && (drop || replayed && r.cfg.SkipReplays || it.dec.Err != nil && rec.Key != nil ||
-			heldKeys[string(rec.Key)] || seq.blocked(rec) != nil)
-		if hold && rec.Key != nil {
-			if heldKeys == nil {
-				heldKeys = map[string]bool{}
+		if seq != nil && (drop || replayed && r.cfg.SkipReplays || it.dec.Err != nil && rec.Key != nil || seq.blocked(rec) != nil) {
+			if err := h.handleTogether(ctx, r, seq, items); err != nil {
+				return err
 			}
-			heldKeys[string(rec.Key)] = true
+			items = nil
+			if err := h.handleHeld(ctx, r, seq, it); err != nil {
+				return err
+			}
+			continue
 		}
 		switch {
-		case hold:
-			held = append(held, it)
 		case it.dec.Err != nil:
 			if err := h.poison(ctx, r, seq, it, it.dec.Err); err != nil {
 				return err
@@ -157,15 +156,7 @@ func (h BatchHandler[T]) process(r *Router, msg *message.Message) error {
 			items = append(items, it)
 		}
 	}
-	if err := h.handleTogether(ctx, r, seq, items); err != nil {
-		return err
-	}
-	for _, it := range held {
-		if err := h.handleHeld(ctx, r, seq, it); err != nil {
-			return err
-		}
-	}
-	return nil
+	return h.handleTogether(ctx, r, seq, items)
 }
 
 // handleTogether hands items to Handle in one call. When that fails

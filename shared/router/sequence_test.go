@@ -425,9 +425,23 @@ func TestOrderWithinABatch(t *testing.T) {
 	assert.Equal(t, []string{ev(1)}, s.takeHandled(), "a's first event, before the broken one")
 	sum := poisonSummary(s.poison.taken())
 	require.Len(t, sum, 3, "%v", sum)
-	assert.Contains(t, sum[0], ev(3)+" poisoned: invalid event")
-	assert.Contains(t, sum[1], " poisoned: ", "the broken record")
+	assert.Contains(t, sum[0], " poisoned: ", "the broken record")
+	assert.Contains(t, sum[1], ev(3)+" poisoned: invalid event")
 	assert.Equal(t, ev(4)+" parked behind "+at(1), sum[2])
 	assert.Equal(t, []string{at(1), at(3)}, blockedOrigins(t, store, a))
 	assert.Equal(t, []string{at(2)}, blockedOrigins(t, store, b))
+}
+
+// Every record is handled in offset order, those handled alone included:
+// the statistics count each partition's events in that order.
+func TestHandledInOffsetOrder(t *testing.T) {
+	t.Parallel()
+	e, store, s := blockedBehindFirst(t)
+	a, b, c := agg(1), agg(2), agg(3)
+	drop := kafka.Record{Topic: outboxTopic, Partition: 0, Offset: 2, Key: []byte(a), Headers: map[string]string{
+		router.ReplayOfKey: poisonTopic + "/0/0", router.ReplayForKey: service, router.DropKey: at(0),
+	}}
+	s.deliver(1, e.live(3, b, ev(3)), drop, e.replay(4, a, ev(2), 1), e.live(5, c, ev(5)), e.live(6, a, ev(6)), e.live(7, b, ev(7)))
+	assert.Equal(t, []string{ev(3), ev(2), ev(5), ev(6), ev(7)}, s.takeHandled())
+	assert.Nil(t, blockedOrigins(t, store, a))
 }
