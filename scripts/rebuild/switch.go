@@ -33,13 +33,9 @@ type Switched struct {
 	Resolved int
 }
 
-// resolvedInRebuild are the entries of p's rebuild poison topic that no
-// block of the rebuild waits for.
-func resolvedInRebuild(ctx context.Context, db *mongo.Database, entries *poison.Tool, p Plan) ([]poison.Entry, error) {
-	all, err := entries.List(ctx, poison.Filter{Services: []string{p.Service}})
-	if err != nil {
-		return nil, err
-	}
+// resolvedInRebuild are the entries of p's rebuild poison topic, among
+// pending, that no block of the rebuild waits for.
+func resolvedInRebuild(ctx context.Context, db *mongo.Database, pending []poison.Entry, p Plan) ([]poison.Entry, error) {
 	blocks, err := readmodel.NewBlocks(db, readmodel.Namer{RebuildSuffix: p.Suffix}, p.Service).All(ctx)
 	if err != nil {
 		return nil, err
@@ -51,7 +47,7 @@ func resolvedInRebuild(ctx context.Context, db *mongo.Database, entries *poison.
 		}
 	}
 	var out []poison.Entry
-	for _, e := range all {
+	for _, e := range pending {
 		if e.At.Topic == p.RebuildPoisonTopic() && e.Key != nil && !waiting[[2]string{e.Handler, e.Origin}] {
 			out = append(out, e)
 		}
@@ -122,22 +118,21 @@ func Switch(ctx context.Context, db *mongo.Database, cl *kgo.Client, entries *po
 	if err := copyOffsets(ctx, adm, p.RebuildGroup(), p.Group, p.Topic); err != nil {
 		return done, err
 	}
-	stale, err := entries.List(ctx, poison.Filter{Services: []string{p.Service}})
+	// One reading of the service's entries serves both notes: the live
+	// topic's entries from before, and the rebuild's own resolved ones.
+	pending, err := entries.List(ctx, poison.Filter{Services: []string{p.Service}})
 	if err != nil {
 		return done, err
 	}
-	stale = slices.DeleteFunc(stale, func(e poison.Entry) bool { return e.At.Topic != p.LivePoisonTopic() })
-	if err := entries.Supersede(ctx, stale, p.RebuildGroup()); err != nil {
+	stale := slices.DeleteFunc(slices.Clone(pending), func(e poison.Entry) bool { return e.At.Topic != p.LivePoisonTopic() })
+	resolved, err := resolvedInRebuild(ctx, db, pending, p)
+	if err != nil {
+		return done, err
+	}
+	if err := entries.Supersede(ctx, append(stale, resolved...), p.RebuildGroup()); err != nil {
 		return done, err
 	}
 	done.Superseded = len(stale)
-	resolved, err := resolvedInRebuild(ctx, db, entries, p)
-	if err != nil {
-		return done, err
-	}
-	if err := entries.Supersede(ctx, resolved, p.RebuildGroup()); err != nil {
-		return done, err
-	}
 	done.Resolved = len(resolved)
 	done.Previous = previous
 	if _, err := adm.DeleteGroups(ctx, slicesKeys(p.RebuildGroups())...); err != nil {
