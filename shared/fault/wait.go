@@ -21,16 +21,16 @@ func WaitFor[T any](ctx context.Context, initial time.Duration, notify func(err 
 	b.InitialInterval = initial
 	b.Multiplier = 2
 	b.MaxInterval = maxWaitInterval
+	opts := []backoff.RetryOption{backoff.WithBackOff(b), backoff.WithMaxElapsedTime(0)}
+	if notify != nil {
+		opts = append(opts, backoff.WithNotify(notify))
+	}
 	var last error
 	res, err := backoff.Retry(ctx, func() (T, error) {
 		res, err := op()
 		last = err
 		return res, err
-	}, backoff.WithBackOff(b), backoff.WithMaxElapsedTime(0), backoff.WithNotify(func(err error, next time.Duration) {
-		if notify != nil {
-			notify(err, next)
-		}
-	}))
+	}, opts...)
 	if err != nil && ctx.Err() != nil {
 		return res, errors.Join(ctx.Err(), last)
 	}

@@ -234,7 +234,8 @@ func (h BatchHandler[T]) handleHeld(ctx context.Context, r *Router, seq *partiti
 		return h.drop(ctx, r, seq, b, it.rec, o)
 	}
 	replayed := it.rec.Headers[ReplayOfKey] != ""
-	parked := b != nil && slices.Contains(b.Parked, origin(it.rec))
+	o := origin(it.rec)
+	parked := b != nil && slices.Contains(b.Parked, o)
 	switch {
 	case replayed && !parked && r.cfg.SkipReplays:
 		// A rebuild applies its own reading of the event, or waits for
@@ -249,7 +250,6 @@ func (h BatchHandler[T]) handleHeld(ctx context.Context, r *Router, seq *partiti
 		h.skip(ctx, r, it)
 		return nil
 	}
-	o := origin(it.rec)
 	switch {
 	case replayed && o == b.head():
 		applied, err := h.handleAlone(ctx, r, seq, it)
